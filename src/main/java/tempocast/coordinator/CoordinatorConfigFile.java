@@ -1,0 +1,78 @@
+package tempocast.coordinator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import tempocast.config.ConfigException;
+import tempocast.config.ConfigFile;
+
+/**
+ * Reads a coordinator file: line 1 the port, line 2 td in seconds, then optional settings that
+ * override {@code tempocast.coordinator} in reference.conf.
+ */
+public final class CoordinatorConfigFile {
+  private static final Set<String> KEYS =
+      Set.of(
+          "data-dir",
+          "fsync",
+          "bind",
+          "delivery-window",
+          "idle-timeout",
+          "heartbeat-interval",
+          "heartbeat-timeout");
+
+  private CoordinatorConfigFile() {}
+
+  public static CoordinatorSettings load(Path path) throws ConfigException {
+    return load(path, ConfigFactory.load());
+  }
+
+  public static CoordinatorSettings load(Path path, Config defaults) throws ConfigException {
+    ConfigFile f = ConfigFile.read(path, 2, KEYS);
+    ConfigFile.Line portLine = f.fixed(0, "line 1: the port the coordinator listens on");
+    int port = f.port(portLine, portLine.text());
+    ConfigFile.Line tdLine = f.fixed(1, "line 2: td, the persistence threshold in seconds");
+    long tdMillis = f.positiveSeconds(tdLine, tdLine.text(), "td");
+    Map<String, Object> overrides = new HashMap<>();
+    for (Map.Entry<String, ConfigFile.Line> e : f.options().entrySet()) {
+      String key = e.getKey();
+      ConfigFile.Line line = e.getValue();
+      String v = line.text();
+      Object value =
+          switch (key) {
+            case "fsync" -> {
+              if (!v.equals("never") && !v.equals("always")) {
+                throw f.error(line, "fsync must be 'never' or 'always', got '" + v + "'");
+              }
+              yield v;
+            }
+            case "delivery-window" -> {
+              try {
+                int w = Integer.parseInt(v);
+                if (w < 2 || w > 1_000_000) {
+                  throw new NumberFormatException();
+                }
+                yield w;
+              } catch (NumberFormatException ex) {
+                throw f.error(line, "delivery-window must be a number from 2 to 1000000, got '" + v + "'");
+              }
+            }
+            case "idle-timeout", "heartbeat-interval", "heartbeat-timeout" ->
+                f.positiveSeconds(line, v, key) + " ms";
+            default -> {
+              if (v.isEmpty()) {
+                throw f.error(line, key + " needs a value");
+              }
+              yield v;
+            }
+          };
+      overrides.put("tempocast.coordinator." + key, value);
+    }
+    Config config = ConfigFactory.parseMap(overrides).withFallback(defaults);
+    return CoordinatorSettings.fromConfig(port, Duration.ofMillis(tdMillis), config);
+  }
+}

@@ -1,0 +1,48 @@
+package tempocast.coordinator;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The coordinator's settings, read once at start-up from {@code tempocast.coordinator}. */
+public record CoordinatorSettings(
+    int port,
+    Duration td,
+    String bind,
+    Path dataDir,
+    boolean fsync,
+    int deliveryWindow,
+    Duration idleTimeout,
+    Duration heartbeatInterval,
+    Duration heartbeatTimeout,
+    Duration connectTimeout,
+    Duration askTimeout,
+    Duration pruneInterval,
+    Duration cursorFlushInterval,
+    int maxAppendBatch) {
+
+  public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
+    Config c = root.getConfig("tempocast.coordinator");
+    String dataDir = c.getString("data-dir");
+    return new CoordinatorSettings(
+        port,
+        td,
+        c.getString("bind"),
+        Path.of(dataDir.isEmpty() ? "data/coordinator-" + port : dataDir),
+        c.getString("fsync").equals("always"),
+        c.getInt("delivery-window"),
+        c.getDuration("idle-timeout"),
+        c.getDuration("heartbeat-interval"),
+        c.getDuration("heartbeat-timeout"),
+        c.getDuration("connect-timeout"),
+        c.getDuration("ask-timeout"),
+        c.getDuration("prune-interval"),
+        c.getDuration("cursor-flush-interval"),
+        c.getInt("max-append-batch"));
+  }
+
+  public String tdText() {
+    double seconds = td.toMillis() / 1000.0;
+    return seconds == Math.rint(seconds) ? String.valueOf((long) seconds) : String.valueOf(seconds);
+  }
+}

@@ -1,0 +1,28 @@
+package tempocast.coordinator;
+
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.util.ByteString;
+
+/** An open delivery connection from the coordinator to one member's receiver. */
+public interface DeliveryLink {
+
+  /** Queues delivery lines; the caller bounds what is in flight, so this never blocks. */
+  void send(ByteString lines);
+
+  void close();
+
+  /**
+   * Opens delivery connections. Events from the receiver ({@link MemberSession.LinkAcked}, {@link
+   * MemberSession.LinkClosed}) go to {@code events}, tagged with {@code linkId}.
+   */
+  interface Connector {
+    CompletionStage<DeliveryLink> connect(
+        String host,
+        int port,
+        String group,
+        String member,
+        int linkId,
+        ActorRef<MemberSession.Command> events);
+  }
+}

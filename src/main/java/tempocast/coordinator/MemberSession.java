@@ -1,0 +1,418 @@
+package tempocast.coordinator;
+
+import java.time.Clock;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+import tempocast.journal.JournalStore;
+import tempocast.journal.MemberRecord;
+import tempocast.journal.MessageJournal;
+import tempocast.journal.Retention;
+import tempocast.protocol.StoredMessage;
+
+/**
+ * One member of a group: whether it is online, since when it is offline, its cursor (the highest
+ * sequence number its receiver acknowledged), and the delivery link while it is online.
+ *
+ * <p>Live messages go straight to the link while the member keeps up. At most {@code
+ * delivery-window} messages are unacknowledged; past that, and after a reconnect, the session reads
+ * what the member is owed from the journal, so a slow or long-offline member costs disk, not
+ * memory.
+ */
+public final class MemberSession extends AbstractBehavior<MemberSession.Command> {
+
+  public sealed interface Command {}
+
+  /**
+   * Bring the member online at its receiver. {@code fresh} for a new registration, which is owed
+   * everything after its incarnation; otherwise the td rule decides what is replayed.
+   */
+  public record Attach(String host, int port, boolean fresh, ActorRef<Attached> replyTo)
+      implements Command {}
+
+  /** {@code error} is null on success; {@code code} is the protocol error code otherwise. */
+  public record Attached(String member, String code, String error) {
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  /** Go offline (the member said DISCONNECT). */
+  public record Detach(ActorRef<MessageJournal.Saved> replyTo) implements Command {}
+
+  /** Messages just stored; {@code lines} are their delivery lines, in the same order. */
+  public record Deliver(List<StoredMessage> messages, List<ByteString> lines) implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  public record Status(String member, boolean online, long cursor, long offlineSince) {}
+
+  /** The receiver acknowledged everything up to {@code seq} on link {@code linkId}. */
+  public record LinkAcked(int linkId, long seq) implements Command {}
+
+  public record LinkClosed(int linkId, String reason) implements Command {}
+
+  private record LinkUp(int linkId, DeliveryLink link) implements Command {}
+
+  private record LinkFailed(int linkId, String reason) implements Command {}
+
+  private record ReplayRead(int linkId, JournalStore.ReadResult result) implements Command {}
+
+  private record AttachSaved(int linkId, ActorRef<Attached> replyTo, MessageJournal.Saved saved)
+      implements Command {}
+
+  private enum FlushCursor implements Command {
+    INSTANCE
+  }
+
+  /** Tells the group manager that a member went offline without saying so. */
+  public record WentOffline(String member, ActorRef<Command> session) {}
+
+  public static Behavior<Command> create(
+      MemberRecord record,
+      CoordinatorSettings settings,
+      ActorRef<MessageJournal.Command> journal,
+      ActorRef<WentOffline> groupManager,
+      DeliveryLink.Connector connector,
+      Clock clock) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers ->
+                    new MemberSession(
+                        ctx, timers, record, settings, journal, groupManager, connector, clock)));
+  }
+
+  private final CoordinatorSettings settings;
+  private final ActorRef<MessageJournal.Command> journal;
+  private final ActorRef<WentOffline> groupManager;
+  private final DeliveryLink.Connector connector;
+  private final Clock clock;
+  private final long tdMillis;
+  private final int window;
+
+  private final String group;
+  private final String member;
+  private final long incarnation;
+  private String host;
+  private int port;
+
+  private boolean online;
+  private long offlineSince;
+  private long cursor;
+  private boolean cursorDirty;
+
+  private DeliveryLink link;
+  private int linkId;
+  private boolean attaching;
+  /** Everything up to here is sent, or was not owed. */
+  private long sentUpTo;
+  /** The highest seq actually written to the link. */
+  private long lastSent;
+  /** The highest stored seq this session has heard of. */
+  private long headSeq;
+  private long notBefore = Retention.EVERYTHING;
+  private boolean reading;
+
+  private MemberSession(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      MemberRecord record,
+      CoordinatorSettings settings,
+      ActorRef<MessageJournal.Command> journal,
+      ActorRef<WentOffline> groupManager,
+      DeliveryLink.Connector connector,
+      Clock clock) {
+    super(ctx);
+    this.settings = settings;
+    this.journal = journal;
+    this.groupManager = groupManager;
+    this.connector = connector;
+    this.clock = clock;
+    this.tdMillis = settings.td().toMillis();
+    this.window = settings.deliveryWindow();
+    this.group = record.group();
+    this.member = record.member();
+    this.incarnation = record.incarnation();
+    this.host = record.host();
+    this.port = record.port();
+    this.cursor = record.cursor();
+    this.headSeq = record.cursor();
+    this.online = false;
+    // A member the coordinator had online when it stopped is offline from now: this start-up.
+    this.offlineSince = record.online() ? clock.millis() : record.offlineSince();
+    timers.startTimerWithFixedDelay(FlushCursor.INSTANCE, settings.cursorFlushInterval());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Attach.class, this::onAttach)
+        .onMessage(LinkUp.class, this::onLinkUp)
+        .onMessage(LinkFailed.class, this::onLinkFailed)
+        .onMessage(AttachSaved.class, this::onAttachSaved)
+        .onMessage(Detach.class, this::onDetach)
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(LinkAcked.class, this::onLinkAcked)
+        .onMessage(LinkClosed.class, this::onLinkClosed)
+        .onMessage(ReplayRead.class, this::onReplayRead)
+        .onMessageEquals(FlushCursor.INSTANCE, this::onFlushCursor)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onAttach(Attach a) {
+    if (attaching) {
+      a.replyTo()
+          .tell(new Attached(member, "busy", "another REGISTER or RECONNECT is in progress"));
+      return this;
+    }
+    long now = clock.millis();
+    if (online) {
+      // The member says it is offline, so the link we hold is dead even if TCP has not noticed.
+      goOffline(now, "replaced by a new RECONNECT");
+    }
+    notBefore = a.fresh() ? Retention.EVERYTHING : Retention.replayNotBefore(offlineSince, now, tdMillis);
+    host = a.host();
+    port = a.port();
+    attaching = true;
+    int id = ++linkId;
+    getContext()
+        .pipeToSelf(
+            connector.connect(host, port, group, member, id, getContext().getSelf()),
+            (l, err) ->
+                err == null
+                    ? new LinkUp(id, l)
+                    : new LinkFailed(id, TcpDeliveryConnector.describe(err)));
+    pendingAttach = a.replyTo();
+    return this;
+  }
+
+  private ActorRef<Attached> pendingAttach;
+
+  private Behavior<Command> onLinkUp(LinkUp up) {
+    if (up.linkId() != linkId || !attaching) {
+      up.link().close();
+      return this;
+    }
+    attaching = false;
+    link = up.link();
+    online = true;
+    offlineSince = -1;
+    sentUpTo = cursor;
+    lastSent = cursor;
+    reading = false;
+    getContext().getLog().info("Member [{}] online at [{}:{}], cursor [{}]", member, host, port, cursor);
+    ActorRef<Attached> replyTo = pendingAttach;
+    pendingAttach = null;
+    getContext()
+        .ask(
+            MessageJournal.Saved.class,
+            journal,
+            settings.askTimeout(),
+            ref -> new MessageJournal.SaveMember(record(), ref),
+            (saved, err) ->
+                new AttachSaved(
+                    up.linkId(), replyTo, err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+    pump();
+    return this;
+  }
+
+  private Behavior<Command> onAttachSaved(AttachSaved s) {
+    if (s.saved().ok()) {
+      s.replyTo().tell(new Attached(member, null, null));
+    } else {
+      if (s.linkId() == linkId && online) {
+        goOffline(clock.millis(), "membership could not be stored");
+      }
+      s.replyTo().tell(new Attached(member, "storage", "cannot store membership: " + s.saved().error()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLinkFailed(LinkFailed f) {
+    if (f.linkId() != linkId || !attaching) {
+      return this;
+    }
+    attaching = false;
+    ActorRef<Attached> replyTo = pendingAttach;
+    pendingAttach = null;
+    replyTo.tell(
+        new Attached(
+            member,
+            "unreachable",
+            "cannot connect to the receiver at " + host + ":" + port + ": " + f.reason()));
+    return this;
+  }
+
+  private Behavior<Command> onDetach(Detach d) {
+    if (online) {
+      goOffline(clock.millis(), "member disconnected");
+    }
+    journal.tell(new MessageJournal.SaveMember(record(), d.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onLinkClosed(LinkClosed c) {
+    if (c.linkId() == linkId && online) {
+      goOffline(clock.millis(), c.reason());
+      journal.tell(new MessageJournal.SaveMember(record(), null));
+      groupManager.tell(new WentOffline(member, getContext().getSelf()));
+    }
+    return this;
+  }
+
+  private void goOffline(long now, String reason) {
+    getContext().getLog().info("Member [{}] offline: {}; cursor [{}]", member, reason, cursor);
+    online = false;
+    offlineSince = now;
+    linkId++; // whatever the old link still reports is stale from now on
+    if (link != null) {
+      link.close();
+      link = null;
+    }
+    cursorDirty = false; // the record saved with the state change carries the cursor
+  }
+
+  private Behavior<Command> onDeliver(Deliver d) {
+    List<StoredMessage> msgs = d.messages();
+    if (msgs.isEmpty()) {
+      return this;
+    }
+    long previousHead = headSeq;
+    headSeq = Math.max(headSeq, msgs.get(msgs.size() - 1).seq());
+    if (!online || reading || sentUpTo < previousHead) {
+      pump(); // behind: the journal has these, and pump reads them in order
+      return this;
+    }
+    // Keeping up: write the live messages straight to the link, as far as the window allows.
+    ByteStringBuilder out = null;
+    for (int i = 0; i < msgs.size(); i++) {
+      StoredMessage m = msgs.get(i);
+      if (m.seq() <= sentUpTo) {
+        continue;
+      }
+      if (lastSent - cursor >= window) {
+        break;
+      }
+      if (m.timestamp() >= notBefore) {
+        if (out == null) {
+          out = new ByteStringBuilder();
+        }
+        out.append(d.lines().get(i));
+        lastSent = m.seq();
+      }
+      sentUpTo = m.seq();
+    }
+    if (out != null) {
+      link.send(out.result());
+    }
+    pump();
+    return this;
+  }
+
+  private Behavior<Command> onLinkAcked(LinkAcked a) {
+    if (a.linkId() != linkId || !online) {
+      return this;
+    }
+    long acked = Math.min(a.seq(), lastSent); // never past what was sent
+    if (acked > cursor) {
+      cursor = acked;
+      cursorDirty = true;
+    }
+    skipUnowed();
+    pump();
+    return this;
+  }
+
+  /** With nothing in flight, seqs passed over as not owed (older than td, pruned) count as acknowledged. */
+  private void skipUnowed() {
+    if (lastSent <= cursor && sentUpTo > cursor) {
+      cursor = sentUpTo;
+      lastSent = sentUpTo;
+      cursorDirty = true;
+    }
+  }
+
+  private void pump() {
+    if (!online || reading || sentUpTo >= headSeq) {
+      return;
+    }
+    long inFlight = lastSent - cursor;
+    if (inFlight >= window / 2) {
+      return; // wait for ACKs
+    }
+    reading = true;
+    int id = linkId;
+    int max = (int) Math.min(window - inFlight, 4096);
+    getContext()
+        .ask(
+            JournalStore.ReadResult.class,
+            journal,
+            settings.askTimeout(),
+            ref -> new MessageJournal.Read(group, sentUpTo + 1, notBefore, max, ref),
+            (r, err) ->
+                new ReplayRead(id, err == null ? r : new JournalStore.ReadResult(List.of(), sentUpTo)));
+  }
+
+  private Behavior<Command> onReplayRead(ReplayRead r) {
+    reading = false;
+    if (r.linkId() != linkId || !online) {
+      return this;
+    }
+    List<StoredMessage> msgs = r.result().messages();
+    if (!msgs.isEmpty()) {
+      ByteStringBuilder out = new ByteStringBuilder();
+      for (StoredMessage m : msgs) {
+        if (m.seq() > sentUpTo) {
+          out.append(m.deliveryLine());
+          lastSent = m.seq();
+        }
+      }
+      link.send(out.result());
+    }
+    boolean progressed = r.result().upTo() > sentUpTo;
+    sentUpTo = Math.max(sentUpTo, r.result().upTo());
+    skipUnowed();
+    if (progressed) {
+      pump();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFlushCursor() {
+    if (cursorDirty) {
+      cursorDirty = false;
+      journal.tell(new MessageJournal.SaveCursor(group, member, incarnation, cursor));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus g) {
+    g.replyTo().tell(new Status(member, online, cursor, offlineSince));
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (link != null) {
+      link.close();
+    }
+    if (pendingAttach != null) {
+      pendingAttach.tell(new Attached(member, "not-registered", member + " left the group"));
+    }
+    return this;
+  }
+
+  private MemberRecord record() {
+    return new MemberRecord(group, member, incarnation, online, online ? -1 : offlineSince, cursor, host, port);
+  }
+}

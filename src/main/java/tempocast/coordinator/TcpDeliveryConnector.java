@@ -1,0 +1,122 @@
+package tempocast.coordinator;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import tempocast.protocol.DeliveryCodec;
+import tempocast.protocol.Lines;
+import tempocast.protocol.ProtocolException;
+
+/**
+ * Delivery connections over Pekko TCP streams. Outbound: a bounded queue of delivery lines, with a
+ * PING whenever the link has been quiet for the heartbeat interval. Inbound: ACK and PONG lines;
+ * silence longer than the heartbeat timeout fails the link, which is how a dead or unreachable
+ * participant is noticed.
+ */
+public final class TcpDeliveryConnector implements DeliveryLink.Connector {
+  private static final ByteString PING = ByteString.fromString("PING\n");
+
+  private final ActorSystem<?> system;
+  private final CoordinatorSettings settings;
+
+  public TcpDeliveryConnector(ActorSystem<?> system, CoordinatorSettings settings) {
+    this.system = system;
+    this.settings = settings;
+  }
+
+  @Override
+  public CompletionStage<DeliveryLink> connect(
+      String host,
+      int port,
+      String group,
+      String member,
+      int linkId,
+      ActorRef<MemberSession.Command> events) {
+    // The session never has more than delivery-window messages in flight, one element or more
+    // each, so this queue cannot overflow.
+    Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
+        Source.<ByteString>queue(settings.deliveryWindow() + 16).preMaterialize(system);
+    Source<ByteString, org.apache.pekko.NotUsed> outbound =
+        queue
+            .second()
+            .prepend(Source.single(Lines.line(DeliveryCodec.hello(group, member))))
+            .keepAlive(settings.heartbeatInterval(), () -> PING);
+    Pair<CompletionStage<Tcp.OutgoingConnection>, CompletionStage<org.apache.pekko.Done>> run =
+        outbound
+            .viaMat(
+                Tcp.get(system)
+                    .outgoingConnection(
+                        new InetSocketAddress(host, port),
+                        Optional.empty(),
+                        List.of(),
+                        false, // closing our side closes the connection
+                        Optional.of(settings.connectTimeout()),
+                        Optional.empty()),
+                Keep.right())
+            .idleTimeout(settings.heartbeatTimeout())
+            .via(Framing.delimiter(Lines.NEWLINE, 256, FramingTruncation.ALLOW))
+            .toMat(
+                Sink.foreach(
+                    bytes -> {
+                      DeliveryCodec.Ack ack = parseAck(bytes);
+                      if (ack != null) {
+                        events.tell(new MemberSession.LinkAcked(linkId, ack.seq()));
+                      }
+                    }),
+                Keep.both())
+            .run(system);
+    run.second()
+        .whenComplete(
+            (done, err) ->
+                events.tell(
+                    new MemberSession.LinkClosed(
+                        linkId, err == null ? "receiver closed the connection" : describe(err))));
+    BoundedSourceQueue<ByteString> q = queue.first();
+    DeliveryLink link =
+        new DeliveryLink() {
+          @Override
+          public void send(ByteString lines) {
+            if (q.offer(lines) != QueueOfferResult.enqueued()) {
+              // Cannot happen while the window holds; if it does, drop the link and replay.
+              q.fail(new IllegalStateException("delivery queue overflow"));
+            }
+          }
+
+          @Override
+          public void close() {
+            q.complete();
+          }
+        };
+    return run.first().thenApply(c -> link);
+  }
+
+  private static DeliveryCodec.Ack parseAck(ByteString bytes) {
+    try {
+      return DeliveryCodec.parseAck(Lines.decode(bytes));
+    } catch (ProtocolException e) {
+      return null;
+    }
+  }
+
+  static String describe(Throwable err) {
+    Throwable t = err;
+    while (t.getCause() != null && t.getMessage() == null) {
+      t = t.getCause();
+    }
+    String m = t.getMessage();
+    return m == null ? t.getClass().getSimpleName() : m;
+  }
+}

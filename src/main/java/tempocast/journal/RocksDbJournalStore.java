@@ -1,0 +1,308 @@
+package tempocast.journal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.rocksdb.CompressionType;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import tempocast.protocol.StoredMessage;
+
+/**
+ * The journal on disk, in an embedded RocksDB. Keys:
+ *
+ * <ul>
+ *   <li>{@code M group 0x00 seq(8, big-endian)} a message, so a group's messages sort by seq;
+ *   <li>{@code G group} the group's last assigned seq, kept even when every message is pruned;
+ *   <li>{@code U group 0x00 member} a member's record.
+ * </ul>
+ *
+ * Every write goes through RocksDB's write-ahead log, so what {@link #append} returned survives a
+ * process crash; with {@code sync} it also survives a power cut.
+ */
+public final class RocksDbJournalStore implements JournalStore {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final Options options;
+  private final RocksDB db;
+  private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+  private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
+  private final Map<String, Long> lastSeqByGroup = new HashMap<>();
+
+  private RocksDbJournalStore(Path dir, Options options, RocksDB db) {
+    this.dir = dir;
+    this.options = options;
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store in {@code dir}; fails with a message a user can act on. */
+  public static RocksDbJournalStore open(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (Exception e) {
+      throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
+    }
+    Options options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setParanoidChecks(true)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setWriteBufferSize(32L * 1024 * 1024)
+            .setMaxOpenFiles(256);
+    try {
+      return new RocksDbJournalStore(dir, options, RocksDB.open(options, dir.toString()));
+    } catch (RocksDBException e) {
+      options.close();
+      throw new StoreException(
+          "cannot open the journal in "
+              + dir
+              + ": "
+              + e.getMessage()
+              + " (if the data is damaged, move the directory aside to start empty)",
+          e);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public Snapshot load() {
+    List<MemberRecord> members = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(new byte[] {'G'}); it.isValid() && it.key()[0] == 'G'; it.next()) {
+        String group = new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8);
+        lastSeqByGroup.put(group, ByteBuffer.wrap(it.value()).getLong());
+      }
+      for (it.seek(new byte[] {'U'}); it.isValid() && it.key()[0] == 'U'; it.next()) {
+        members.add(decodeMember(it.key(), it.value()));
+      }
+    }
+    return new Snapshot(Map.copyOf(lastSeqByGroup), List.copyOf(members));
+  }
+
+  @Override
+  public void append(List<StoredMessage> batch, boolean sync) {
+    try (WriteBatch wb = new WriteBatch()) {
+      Map<String, Long> high = new HashMap<>();
+      for (StoredMessage m : batch) {
+        wb.put(messageKey(m.group(), m.seq()), encodeMessage(m));
+        high.merge(m.group(), m.seq(), Math::max);
+      }
+      for (Map.Entry<String, Long> e : high.entrySet()) {
+        wb.put(groupKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+      }
+      db.write(sync ? syncWrite : asyncWrite, wb);
+      high.forEach((g, s) -> lastSeqByGroup.merge(g, s, Math::max));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot write the journal: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public ReadResult read(String group, long from, long notBefore, int max) {
+    List<StoredMessage> out = new ArrayList<>();
+    long upTo = from - 1;
+    byte[] prefix = groupPrefix('M', group);
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(messageKey(group, from)); it.isValid() && out.size() < max; it.next()) {
+        byte[] key = it.key();
+        if (!hasPrefix(key, prefix)) {
+          break;
+        }
+        StoredMessage m = decodeMessage(group, key, it.value());
+        upTo = m.seq();
+        if (m.timestamp() >= notBefore) {
+          out.add(m);
+        }
+      }
+      if (out.size() < max) {
+        // Passed the end of what is stored: nothing up to the group's last seq is left to read.
+        upTo = Math.max(upTo, lastSeqByGroup.getOrDefault(group, 0L));
+      }
+    }
+    return new ReadResult(out, upTo);
+  }
+
+  @Override
+  public long prune(String group, long maxSeq, long olderThan) {
+    byte[] prefix = groupPrefix('M', group);
+    long deleted = 0;
+    byte[] lastKey = null;
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(prefix); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (!hasPrefix(key, prefix)) {
+          break;
+        }
+        long seq = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
+        long ts = ByteBuffer.wrap(it.value(), 0, 8).getLong();
+        if (seq > maxSeq || ts >= olderThan) {
+          break;
+        }
+        lastKey = key;
+        deleted++;
+      }
+    }
+    if (lastKey != null) {
+      try {
+        long lastSeq = ByteBuffer.wrap(lastKey, lastKey.length - 8, 8).getLong();
+        db.deleteRange(asyncWrite, prefix, messageKey(group, lastSeq + 1));
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot prune the journal: " + e.getMessage(), e);
+      }
+    }
+    return deleted;
+  }
+
+  @Override
+  public void putMember(MemberRecord r, boolean sync) {
+    try {
+      db.put(sync ? syncWrite : asyncWrite, memberKey(r.group(), r.member()), encodeMember(r));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot write member " + r.member() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void removeMember(String group, String member, boolean sync) {
+    try {
+      db.delete(sync ? syncWrite : asyncWrite, memberKey(group, member));
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot remove member " + member + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      // closing anyway; the WAL has every acknowledged write
+    }
+    db.close();
+    syncWrite.close();
+    asyncWrite.close();
+    options.close();
+  }
+
+  private static byte[] groupPrefix(char kind, String group) {
+    byte[] g = group.getBytes(StandardCharsets.UTF_8);
+    byte[] p = new byte[g.length + 2];
+    p[0] = (byte) kind;
+    System.arraycopy(g, 0, p, 1, g.length);
+    return p; // last byte stays 0x00, the separator
+  }
+
+  private static byte[] messageKey(String group, long seq) {
+    byte[] p = groupPrefix('M', group);
+    return ByteBuffer.allocate(p.length + 8).put(p).putLong(seq).array();
+  }
+
+  private static byte[] groupKey(String group) {
+    byte[] g = group.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(g.length + 1).put((byte) 'G').put(g).array();
+  }
+
+  private static byte[] memberKey(String group, String member) {
+    byte[] p = groupPrefix('U', group);
+    byte[] m = member.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(p.length + m.length).put(p).put(m).array();
+  }
+
+  private static boolean hasPrefix(byte[] key, byte[] prefix) {
+    if (key.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (key[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static byte[] encodeMessage(StoredMessage m) {
+    byte[] sender = m.sender().getBytes(StandardCharsets.UTF_8);
+    byte[] id = m.msgId() == null ? new byte[0] : m.msgId().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + 2 + sender.length + 2 + id.length + m.text().length)
+        .putLong(m.timestamp())
+        .putShort((short) sender.length)
+        .put(sender)
+        .putShort((short) id.length)
+        .put(id)
+        .put(m.text())
+        .array();
+  }
+
+  static StoredMessage decodeMessage(String group, byte[] key, byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long seq = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
+    long ts = b.getLong();
+    byte[] sender = new byte[b.getShort()];
+    b.get(sender);
+    byte[] id = new byte[b.getShort()];
+    b.get(id);
+    byte[] text = new byte[b.remaining()];
+    b.get(text);
+    return new StoredMessage(
+        group,
+        seq,
+        ts,
+        new String(sender, StandardCharsets.UTF_8),
+        id.length == 0 ? null : new String(id, StandardCharsets.UTF_8),
+        text);
+  }
+
+  private static byte[] encodeMember(MemberRecord r) {
+    byte[] host = r.host().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + 1 + 8 + 8 + 4 + 2 + host.length)
+        .putLong(r.incarnation())
+        .put((byte) (r.online() ? 1 : 0))
+        .putLong(r.offlineSince())
+        .putLong(r.cursor())
+        .putInt(r.port())
+        .putShort((short) host.length)
+        .put(host)
+        .array();
+  }
+
+  private static MemberRecord decodeMember(byte[] key, byte[] value) {
+    int sep = 1;
+    while (key[sep] != 0) {
+      sep++;
+    }
+    String group = new String(key, 1, sep - 1, StandardCharsets.UTF_8);
+    String member = new String(key, sep + 1, key.length - sep - 1, StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long incarnation = b.getLong();
+    boolean online = b.get() == 1;
+    long offlineSince = b.getLong();
+    long cursor = b.getLong();
+    int port = b.getInt();
+    byte[] host = new byte[b.getShort()];
+    b.get(host);
+    return new MemberRecord(
+        group,
+        member,
+        incarnation,
+        online,
+        offlineSince,
+        cursor,
+        new String(host, StandardCharsets.UTF_8),
+        port);
+  }
+}

@@ -1,0 +1,172 @@
+package tempocast.participant;
+
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import tempocast.protocol.DeliveryCodec.Delivery;
+
+/**
+ * The participant's message log: one line per message, {@code TIMESTAMP GROUP #SEQ SENDER: TEXT},
+ * written and flushed before the receiver acknowledges it. The log is also the participant's
+ * memory of what it has: on start it reads each group's last sequence number back, and skips any
+ * delivery at or below it, so a message is written once however often it is sent.
+ */
+public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
+
+  public sealed interface Command {}
+
+  public record Write(List<Delivery> deliveries, ActorRef<Written> replyTo) implements Command {}
+
+  /** The highest sequence number now in the log for each group that was written to. */
+  public record Written(Map<String, Long> lastSeqByGroup, String error) {}
+
+  /**
+   * A new registration receives nothing at or below {@code seq}; the log starts counting there
+   * (it matters only if the coordinator's data was reset and numbering started again).
+   */
+  public record SetFloor(String group, long seq) implements Command {}
+
+  public record GetLastSeq(String group, ActorRef<Long> replyTo) implements Command {}
+
+  public static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  public static Behavior<Command> create(Path file) {
+    return Behaviors.setup(ctx -> new MessageLog(ctx, file));
+  }
+
+  private final Path file;
+  private final Map<String, Long> lastSeq;
+  private final OutputStream out;
+
+  private MessageLog(ActorContext<Command> ctx, Path file) throws IOException {
+    super(ctx);
+    this.file = file;
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    this.lastSeq = recover(file);
+    this.out = new BufferedOutputStream(new FileOutputStream(file.toFile(), true), 1 << 16);
+  }
+
+  /** Drops a line cut short by a crash (never acknowledged, so it comes again) and reads the last seqs. */
+  static Map<String, Long> recover(Path file) throws IOException {
+    Map<String, Long> last = new HashMap<>();
+    if (!Files.exists(file)) {
+      return last;
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      long len = raf.length();
+      long end = len;
+      while (end > 0) {
+        raf.seek(end - 1);
+        if (raf.read() == '\n') {
+          break;
+        }
+        end--;
+      }
+      if (end < len) {
+        raf.setLength(end);
+      }
+    }
+    var decoder =
+        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE);
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        String[] f = line.split(" ", 4);
+        if (f.length == 4 && f[2].startsWith("#")) {
+          try {
+            // The last line of a group wins: after a reset the numbering may restart lower.
+            last.put(f[1], Long.parseLong(f[2].substring(1)));
+          } catch (NumberFormatException e) {
+            // not a line this program wrote; ignore it
+          }
+        }
+      }
+    }
+    return last;
+  }
+
+  public static String format(Delivery d) {
+    return TIMESTAMP.format(Instant.ofEpochMilli(d.timestamp()))
+        + " "
+        + d.group()
+        + " #"
+        + d.seq()
+        + " "
+        + d.sender()
+        + ": "
+        + d.text();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Write.class, this::onWrite)
+        .onMessage(SetFloor.class, this::onSetFloor)
+        .onMessage(GetLastSeq.class, g -> {
+          g.replyTo().tell(lastSeq.getOrDefault(g.group(), 0L));
+          return this;
+        })
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onWrite(Write w) {
+    Map<String, Long> written = new HashMap<>();
+    try {
+      for (Delivery d : w.deliveries()) {
+        long last = lastSeq.getOrDefault(d.group(), 0L);
+        if (d.seq() > last) {
+          out.write((format(d) + "\n").getBytes(StandardCharsets.UTF_8));
+          lastSeq.put(d.group(), d.seq());
+        }
+        written.put(d.group(), lastSeq.get(d.group()));
+      }
+      out.flush();
+      w.replyTo().tell(new Written(Map.copyOf(written), null));
+    } catch (IOException e) {
+      getContext().getLog().error("Cannot write the message log {}: {}", file, e.getMessage());
+      w.replyTo().tell(new Written(Map.of(), e.getMessage()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSetFloor(SetFloor f) {
+    lastSeq.put(f.group(), f.seq());
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      getContext().getLog().warn("Closing the message log {}: {}", file, e.getMessage());
+    }
+    return this;
+  }
+}

@@ -1,0 +1,22 @@
+package tempocast.participant;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** A participant's settings: its file's three lines plus defaults from {@code tempocast.participant}. */
+public record ParticipantSettings(
+    String id,
+    Path logFile,
+    String coordinatorHost,
+    int coordinatorPort,
+    Duration requestTimeout,
+    Duration connectTimeout) {
+
+  public static ParticipantSettings fromConfig(
+      String id, Path logFile, String host, int port, Config root) {
+    Config c = root.getConfig("tempocast.participant");
+    return new ParticipantSettings(
+        id, logFile, host, port, c.getDuration("request-timeout"), c.getDuration("connect-timeout"));
+  }
+}

@@ -1,0 +1,142 @@
+package tempocast.participant;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+import tempocast.protocol.DeliveryCodec;
+import tempocast.protocol.Lines;
+import tempocast.protocol.ProtocolException;
+
+/**
+ * The participant's receiver port, bound only while the participant is online. Each delivery
+ * connection is a stream: lines are framed, runs of messages that arrive together are written to
+ * the log in one go, and one cumulative {@code ACK} per group goes back once they are flushed.
+ */
+public final class Receiver {
+  private static final ByteString PONG = ByteString.fromString("PONG\n");
+  private static final int MAX_RUN = 1024;
+
+  private final Tcp.ServerBinding binding;
+  private final SharedKillSwitch connections;
+
+  private Receiver(Tcp.ServerBinding binding, SharedKillSwitch connections) {
+    this.binding = binding;
+    this.connections = connections;
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  /** Binds {@code host:port} (0 for any free port); fails if the port is taken. */
+  public static CompletionStage<Receiver> bind(
+      ActorSystem<?> system, String host, int port, ActorRef<MessageLog.Command> log, Duration timeout) {
+    SharedKillSwitch kill = KillSwitches.shared("receiver-" + port);
+    return Tcp.get(system)
+        .bind(host, port)
+        .to(
+            Sink.foreach(
+                c -> c.handleWith(Flow.of(ByteString.class).via(kill.flow()).via(deliveryFlow(system, log, timeout)), system)))
+        .run(system)
+        .thenApply(b -> new Receiver(b, kill));
+  }
+
+  /** Closes the port and every open delivery connection, so that another process can bind it. */
+  public CompletionStage<Void> release() {
+    connections.shutdown();
+    return binding.unbind().thenApply(d -> null);
+  }
+
+  private sealed interface Incoming {}
+
+  private record Message(DeliveryCodec.Delivery delivery) implements Incoming {}
+
+  private enum Ping implements Incoming {
+    INSTANCE
+  }
+
+  private enum Other implements Incoming {
+    INSTANCE
+  }
+
+  static Flow<ByteString, ByteString, NotUsed> deliveryFlow(
+      ActorSystem<?> system, ActorRef<MessageLog.Command> log, Duration timeout) {
+    return Flow.of(ByteString.class)
+        .via(Framing.delimiter(Lines.NEWLINE, Lines.MAX_LINE_BYTES, FramingTruncation.DISALLOW))
+        .map(Receiver::parse)
+        // While the log is busy, what arrives meanwhile forms the next run.
+        .batch(
+            MAX_RUN,
+            first -> {
+              List<Incoming> run = new ArrayList<>();
+              run.add(first);
+              return run;
+            },
+            (run, next) -> {
+              run.add(next);
+              return run;
+            })
+        .mapAsync(1, run -> handleRun(system, log, timeout, run));
+  }
+
+  private static Incoming parse(ByteString bytes) {
+    try {
+      String line = Lines.decode(bytes);
+      if (line.equals("PING")) {
+        return Ping.INSTANCE;
+      }
+      DeliveryCodec.Frame f = DeliveryCodec.parseFrame(line);
+      return f instanceof DeliveryCodec.Msg m ? new Message(m.delivery()) : Other.INSTANCE;
+    } catch (ProtocolException e) {
+      return Other.INSTANCE;
+    }
+  }
+
+  private static CompletionStage<ByteString> handleRun(
+      ActorSystem<?> system, ActorRef<MessageLog.Command> log, Duration timeout, List<Incoming> run) {
+    List<DeliveryCodec.Delivery> deliveries = new ArrayList<>();
+    boolean ping = false;
+    for (Incoming i : run) {
+      if (i instanceof Message m) {
+        deliveries.add(m.delivery());
+      } else if (i == Ping.INSTANCE) {
+        ping = true;
+      }
+    }
+    ByteString pong = ping ? PONG : ByteString.emptyByteString();
+    if (deliveries.isEmpty()) {
+      return CompletableFuture.completedFuture(pong);
+    }
+    return AskPattern.<MessageLog.Command, MessageLog.Written>ask(
+            log, r -> new MessageLog.Write(List.copyOf(deliveries), r), timeout, system.scheduler())
+        .thenApply(
+            written -> {
+              if (written.error() != null) {
+                // Not in the log, so not acknowledged: drop the connection and be sent it again.
+                throw new IllegalStateException("message log write failed: " + written.error());
+              }
+              ByteStringBuilder out = new ByteStringBuilder();
+              for (Map.Entry<String, Long> e : written.lastSeqByGroup().entrySet()) {
+                out.append(Lines.line(DeliveryCodec.ack(e.getKey(), e.getValue())));
+              }
+              out.append(pong);
+              return out.result();
+            });
+  }
+}

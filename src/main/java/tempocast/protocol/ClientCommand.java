@@ -1,0 +1,19 @@
+package tempocast.protocol;
+
+/** A command line sent by a participant to the coordinator's port. */
+public sealed interface ClientCommand {
+  record Register(String group, String member, String host, int port) implements ClientCommand {}
+
+  record Reconnect(String group, String member, String host, int port) implements ClientCommand {}
+
+  record Disconnect(String group, String member) implements ClientCommand {}
+
+  record Deregister(String group, String member) implements ClientCommand {}
+
+  /** {@code msgId} is null when the sender chose none ({@code -} on the wire). */
+  record MSend(String group, String member, String msgId, byte[] text) implements ClientCommand {}
+
+  enum Ping implements ClientCommand {
+    INSTANCE
+  }
+}

@@ -1,0 +1,81 @@
+package tempocast.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tempocast.coordinator.CoordinatorConfigFile;
+import tempocast.coordinator.CoordinatorSettings;
+import tempocast.participant.ParticipantConfigFile;
+import tempocast.participant.ParticipantSettings;
+
+class ConfigFilesTest {
+  @TempDir Path dir;
+
+  Path write(String text) throws Exception {
+    Path p = dir.resolve("node.conf");
+    Files.writeString(p, text);
+    return p;
+  }
+
+  @Test
+  void coordinatorFixedLinesAndSettings() throws Exception {
+    CoordinatorSettings s =
+        CoordinatorConfigFile.load(write("# comment\n5000\n\n2.5\ndata-dir = /tmp/x\nfsync = always\n"));
+    assertEquals(5000, s.port());
+    assertEquals(Duration.ofMillis(2500), s.td());
+    assertEquals(Path.of("/tmp/x"), s.dataDir());
+    assertTrue(s.fsync());
+  }
+
+  @Test
+  void coordinatorDefaultDataDirIsPerPort() throws Exception {
+    assertEquals(Path.of("data/coordinator-5001"), CoordinatorConfigFile.load(write("5001\n10\n")).dataDir());
+  }
+
+  @Test
+  void coordinatorErrorsNameTheLine() throws Exception {
+    assertError(() -> CoordinatorConfigFile.load(write("abc\n10\n")), "line 1", "port");
+    assertError(() -> CoordinatorConfigFile.load(write("5000\n-1\n")), "line 2", "td");
+    assertError(() -> CoordinatorConfigFile.load(write("5000\n0\n")), "line 2", "td");
+    assertError(() -> CoordinatorConfigFile.load(write("5000\n")), "line 2", "td");
+    assertError(() -> CoordinatorConfigFile.load(write("5000\n1\nfsync = sometimes\n")), "line 3", "fsync");
+    assertError(() -> CoordinatorConfigFile.load(write("5000\n1\ncolour = red\n")), "line 3", "unknown setting");
+    assertError(() -> CoordinatorConfigFile.load(dir.resolve("missing.conf")), "missing.conf", "no such file");
+  }
+
+  @Test
+  void participantAcceptsBothAddressForms() throws Exception {
+    ParticipantSettings a = ParticipantConfigFile.load(write("alice\nlogs/a.log\n127.0.0.1 5000\n"));
+    assertEquals("alice", a.id());
+    assertEquals(Path.of("logs/a.log"), a.logFile());
+    assertEquals("127.0.0.1", a.coordinatorHost());
+    assertEquals(5000, a.coordinatorPort());
+    ParticipantSettings b = ParticipantConfigFile.load(write("bob\nb.log\n127.0.0.1:5001\n"));
+    assertEquals(5001, b.coordinatorPort());
+  }
+
+  @Test
+  void participantErrorsNameTheLine() throws Exception {
+    assertError(() -> ParticipantConfigFile.load(write("al ice\na.log\n127.0.0.1 5000\n")), "line 1", "ID");
+    assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1 port\n")), "line 3", "port");
+    assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n")), "line 3", "address");
+    assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1\n")), "line 3", "IP PORT");
+  }
+
+  interface Load {
+    Object run() throws Exception;
+  }
+
+  private static void assertError(Load load, String... fragments) {
+    ConfigException e = assertThrows(ConfigException.class, load::run);
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), () -> "'" + e.getMessage() + "' should mention " + f);
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package tempocast.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupManagerTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+
+  @TempDir Path dir;
+  GroupFixture g;
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    g = new GroupFixture(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
+  }
+
+  /** Collects the MSG lines each member receives until every member in {@code expected} has its count. */
+  Map<String, String> deliveries(Map<String, Integer> expected) {
+    Map<String, StringBuilder> got = new HashMap<>();
+    Map<String, Integer> counts = new HashMap<>();
+    while (!counts.equals(expected)) {
+      FakeReceivers.Sent s = g.sent.receiveMessage(Duration.ofSeconds(10));
+      got.computeIfAbsent(s.member(), m -> new StringBuilder()).append(s.lines());
+      counts.merge(s.member(), (int) s.lines().chars().filter(c -> c == '\n').count(), Integer::sum);
+    }
+    Map<String, String> out = new HashMap<>();
+    got.forEach((m, b) -> out.put(m, b.toString()));
+    return out;
+  }
+
+  @Test
+  void everyMemberIncludingTheSenderGetsTheMessageAfterItIsStored() {
+    assertEquals("OK REGISTERED main alice 1", g.register("alice", 1));
+    assertEquals("OK REGISTERED main bob 1", g.register("bob", 2));
+    assertEquals("OK SENT main 1", g.publish("alice", null, "hello  world"));
+    Map<String, String> got = deliveries(Map.of("alice", 1, "bob", 1));
+    for (String member : new String[] {"alice", "bob"}) {
+      assertTrue(got.get(member).matches("MSG main 1 \\d+ alice hello  world\n"), got.get(member));
+    }
+  }
+
+  @Test
+  void registeringTwiceIsRefused() {
+    g.register("alice", 1);
+    assertTrue(g.register("alice", 1).startsWith("ERROR already-registered"));
+  }
+
+  @Test
+  void anUnreachableReceiverLeavesTheMemberUnregistered() {
+    g.receivers.refused.add(9);
+    assertTrue(g.register("alice", 9).startsWith("ERROR unreachable"));
+    assertTrue(g.publish("alice", null, "x").startsWith("ERROR not-registered"));
+  }
+
+  @Test
+  void sendingWhileNotRegisteredOrOfflineIsRefusedAndSendsNothing() {
+    g.register("bob", 2);
+    assertTrue(g.publish("alice", null, "x").startsWith("ERROR not-registered"));
+    g.register("alice", 1);
+    assertEquals("OK DISCONNECTED main alice", g.disconnect("alice"));
+    assertTrue(g.publish("alice", null, "y").startsWith("ERROR not-online"));
+    assertTrue(g.disconnect("alice").startsWith("ERROR not-online"));
+    assertEquals("OK SENT main 1", g.publish("bob", null, "z")); // the refused ones took no seq
+    assertTrue(g.nextTo("bob").contains(" bob z\n"));
+  }
+
+  @Test
+  void aRetriedMessageIdIsStoredOnce() {
+    g.register("alice", 1);
+    assertEquals("OK SENT main 1", g.publish("alice", "m-1", "once"));
+    assertEquals("OK SENT main 1", g.publish("alice", "m-1", "once"));
+    assertEquals("OK SENT main 2", g.publish("alice", "m-2", "twice"));
+    String lines = g.nextTo("alice") + g.nextTo("alice");
+    assertEquals(2, lines.split("\n").length, lines);
+  }
+
+  @Test
+  void aMemberThatRegistersAgainIsANewEntrant() {
+    g.register("alice", 1);
+    g.register("bob", 2);
+    g.publish("alice", null, "before");
+    g.nextTo("bob");
+    assertEquals("OK DEREGISTERED main bob", g.deregister("bob"));
+    assertTrue(g.deregister("bob").startsWith("ERROR not-registered"));
+    g.publish("alice", null, "while away");
+    assertEquals("OK REGISTERED main bob 3", g.register("bob", 2));
+    g.publish("alice", null, "after");
+    String toBob = g.nextTo("bob");
+    assertTrue(toBob.matches("MSG main 3 \\d+ alice after\n"), toBob);
+  }
+
+  @Test
+  void deliveriesStopAtTheWindowAndResumeOnAck() {
+    g.register("alice", 1);
+    for (int i = 1; i <= 20; i++) {
+      assertEquals("OK SENT main " + i, g.publish("alice", null, "m" + i));
+    }
+    StringBuilder got = new StringBuilder();
+    int lines = 0;
+    while (lines < 8) { // window = 8
+      String s = g.nextTo("alice");
+      got.append(s);
+      lines += s.split("\n").length;
+    }
+    assertEquals(8, lines);
+    g.sent.expectNoMessage(Duration.ofMillis(300));
+    g.receivers.ack("alice", 8);
+    while (lines < 16) {
+      lines += g.nextTo("alice").split("\n").length;
+    }
+    g.receivers.ack("alice", 16);
+    while (lines < 20) {
+      lines += g.nextTo("alice").split("\n").length;
+    }
+    assertEquals(20, lines);
+  }
+}

@@ -58,6 +58,7 @@ public final class ParticipantMain {
     boolean interactive = System.console() != null;
     // Long enough for any command's own timeouts to fire first.
     Duration wait = settings.requestTimeout().plus(settings.connectTimeout()).plusSeconds(5);
+    boolean quit = false;
     try (InputStream in = new BufferedInputStream(System.in)) {
       while (true) {
         if (interactive) {
@@ -80,13 +81,14 @@ public final class ParticipantMain {
         Participant.Result result = execute(system, cmd, wait);
         out.println(result.line());
         if (result.quit()) {
+          quit = true;
           break;
         }
       }
     } catch (IOException e) {
       System.err.println("error: reading standard input: " + e.getMessage());
     }
-    if (!system.whenTerminated().isCompleted()) {
+    if (!quit) {
       execute(system, ConsoleCommand.Quit.INSTANCE, wait);
     }
     system.terminate();
@@ -100,8 +102,8 @@ public final class ParticipantMain {
       return AskPattern.<Participant.Command, Participant.Result>ask(
               system, r -> new Participant.Execute(cmd, r), wait, system.scheduler())
           .toCompletableFuture()
-          .join();
-    } catch (RuntimeException e) {
+          .get(wait.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
       return new Participant.Result("ERROR no answer in time; the command's outcome is unknown", false);
     }
   }

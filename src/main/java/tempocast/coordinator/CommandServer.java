@@ -11,13 +11,12 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Framing;
-import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.CommandCodec;
+import tempocast.protocol.LineFramer;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
 import tempocast.protocol.Replies;
@@ -52,18 +51,9 @@ public final class CommandServer {
     Map<String, ActorRef<GroupManager.Command>> knownGroups = new ConcurrentHashMap<>();
     return Flow.of(ByteString.class)
         .idleTimeout(settings.idleTimeout())
-        .via(Framing.delimiter(Lines.NEWLINE, Lines.MAX_LINE_BYTES, FramingTruncation.DISALLOW))
+        .via(LineFramer.lines(Lines.MAX_LINE_BYTES))
         .mapAsync(PIPELINE, line -> handle(line, knownGroups))
         .map(Lines::line)
-        .recover(
-            org.apache.pekko.stream.scaladsl.Framing.FramingException.class,
-            () ->
-                Lines.line(
-                    Replies.error(
-                        Replies.TOO_LONG,
-                        "line longer than "
-                            + Lines.MAX_LINE_BYTES
-                            + " bytes or cut off without a line end; closing the connection")))
         .recoverWithRetries(
             1,
             TimeoutException.class,
@@ -72,6 +62,12 @@ public final class CommandServer {
 
   private CompletionStage<String> handle(
       ByteString bytes, Map<String, ActorRef<GroupManager.Command>> knownGroups) {
+    if (bytes == LineFramer.TOO_LONG) {
+      return CompletableFuture.completedFuture(
+          Replies.error(
+              Replies.TOO_LONG,
+              "line longer than " + Lines.MAX_LINE_BYTES + " bytes; it was skipped up to its line end"));
+    }
     ClientCommand cmd;
     try {
       cmd = CommandCodec.parse(Lines.decode(bytes));

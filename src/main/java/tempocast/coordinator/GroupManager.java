@@ -133,7 +133,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
     this.offlineAdapter = ctx.messageAdapter(MemberSession.WentOffline.class, SessionWentOffline::new);
     for (MemberRecord r : recovered) {
-      Member m = new Member(spawnSession(r), r.incarnation());
+      Member m = new Member(spawnSession(r, lastSeq), r.incarnation());
       members.put(r.member(), m);
       if (r.online()) {
         // It was online when the coordinator stopped: reconnect to its receiver unasked.
@@ -159,7 +159,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .build();
   }
 
-  private ActorRef<MemberSession.Command> spawnSession(MemberRecord r) {
+  private ActorRef<MemberSession.Command> spawnSession(MemberRecord r, long headSeq) {
     String name =
         "member-"
             + URLEncoder.encode(r.member(), StandardCharsets.UTF_8)
@@ -167,7 +167,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             + (++sessionCount); // unique, so a quick re-register never meets a stopping namesake
     return getContext()
         .spawn(
-            MemberSession.create(r, settings, journal, offlineAdapter, connector, clock), name);
+            MemberSession.create(r, headSeq, settings, journal, offlineAdapter, connector, clock),
+            name);
   }
 
   private Behavior<Command> onPublish(Publish p) {
@@ -252,7 +253,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     // A new entrant is owed what is sent from now on: its cursor starts at the last seq.
     MemberRecord record =
         new MemberRecord(group, r.member(), lastSeq, false, clock.millis(), lastSeq, r.host(), r.port());
-    Member m = new Member(spawnSession(record), lastSeq);
+    Member m = new Member(spawnSession(record, lastSeq), lastSeq);
     members.put(r.member(), m);
     attach(r.member(), m, r.host(), r.port(), true, r.replyTo());
     return this;

@@ -76,8 +76,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   /** Tells the group manager that a member went offline without saying so. */
   public record WentOffline(String member, ActorRef<Command> session) {}
 
+  /** {@code headSeq}: the group's last sequence number, so a recovered member knows what it is owed. */
   public static Behavior<Command> create(
       MemberRecord record,
+      long headSeq,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       ActorRef<WentOffline> groupManager,
@@ -88,7 +90,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
             Behaviors.withTimers(
                 timers ->
                     new MemberSession(
-                        ctx, timers, record, settings, journal, groupManager, connector, clock)));
+                        ctx, timers, record, headSeq, settings, journal, groupManager, connector, clock)));
   }
 
   private final CoordinatorSettings settings;
@@ -126,6 +128,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       MemberRecord record,
+      long headSeq,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       ActorRef<WentOffline> groupManager,
@@ -145,7 +148,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     this.host = record.host();
     this.port = record.port();
     this.cursor = record.cursor();
-    this.headSeq = record.cursor();
+    this.headSeq = Math.max(record.cursor(), headSeq);
     this.online = false;
     // A member the coordinator had online when it stopped is offline from now: this start-up.
     this.offlineSince = record.online() ? clock.millis() : record.offlineSince();

@@ -44,6 +44,6 @@ class LineFramerTest {
     assertSame(LineFramer.TOO_LONG, lines.get(0));
     assertEquals(ByteString.fromString("ok"), lines.get(1));
     assertSame(LineFramer.TOO_LONG, lines.get(2));
-    assertEquals(ByteString.fromString("end"), lines.get(3 - 0 + 0));
+    assertEquals(ByteString.fromString("end"), lines.get(3));
   }
 }

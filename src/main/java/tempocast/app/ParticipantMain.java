@@ -48,7 +48,7 @@ public final class ParticipantMain {
                             MessageLog.create(settings.logFile()),
                             "message-log",
                             DispatcherSelector.fromConfig("tempocast.blocking-io-dispatcher"));
-                    return Participant.create(settings, log);
+                    return Participant.create(settings, log, out::println);
                   }),
               "tempocast-participant");
     } catch (RuntimeException e) {
@@ -57,7 +57,12 @@ public final class ParticipantMain {
     }
     boolean interactive = System.console() != null;
     // Long enough for any command's own timeouts to fire first.
-    Duration wait = settings.requestTimeout().plus(settings.connectTimeout()).plusSeconds(5);
+    Duration wait =
+        settings
+            .msendRetryFor()
+            .plus(settings.requestTimeout())
+            .plus(settings.connectTimeout())
+            .plusSeconds(5);
     boolean quit = false;
     try (InputStream in = new BufferedInputStream(System.in)) {
       while (true) {

@@ -92,12 +92,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       String group,
       long lastSeq,
       List<MemberRecord> recovered,
+      List<StoredMessage> recent,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       DeliveryLink.Connector connector,
       Clock clock) {
     return Behaviors.setup(
-        ctx -> new GroupManager(ctx, group, lastSeq, recovered, settings, journal, connector, clock));
+        ctx ->
+            new GroupManager(
+                ctx, group, lastSeq, recovered, recent, settings, journal, connector, clock));
   }
 
   private final String group;
@@ -119,6 +122,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       String group,
       long lastSeq,
       List<MemberRecord> recovered,
+      List<StoredMessage> recent,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       DeliveryLink.Connector connector,
@@ -139,6 +143,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         // It was online when the coordinator stopped: reconnect to its receiver unasked.
         attach(r.member(), m, r.host(), r.port(), false, null);
       }
+    }
+    // A sender whose MSEND got no answer before the coordinator stopped sends it again.
+    for (StoredMessage msg : recent) {
+      Member m = members.get(msg.sender());
+      if (m != null && msg.msgId() != null && msg.seq() > m.incarnation) {
+        m.recentIds.put(msg.msgId(), msg.seq());
+      }
+      lastTimestamp = Math.max(lastTimestamp, msg.timestamp());
     }
   }
 

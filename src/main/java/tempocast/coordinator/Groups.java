@@ -14,6 +14,7 @@ import tempocast.journal.JournalStore;
 import tempocast.journal.MemberRecord;
 import tempocast.journal.MessageJournal;
 import tempocast.protocol.Names;
+import tempocast.protocol.StoredMessage;
 
 /** The coordinator's named groups: one {@link GroupManager} each, created on first registration. */
 public final class Groups extends AbstractBehavior<Groups.Command> {
@@ -61,15 +62,21 @@ public final class Groups extends AbstractBehavior<Groups.Command> {
     names.addAll(byGroup.keySet());
     names.add(Names.DEFAULT_GROUP);
     for (String name : names) {
-      spawn(name, recovered.lastSeqByGroup().getOrDefault(name, 0L), byGroup.getOrDefault(name, List.of()));
+      spawn(
+          name,
+          recovered.lastSeqByGroup().getOrDefault(name, 0L),
+          byGroup.getOrDefault(name, List.of()),
+          recovered.recentByGroup().getOrDefault(name, List.of()));
     }
   }
 
-  private ActorRef<GroupManager.Command> spawn(String name, long lastSeq, List<MemberRecord> members) {
+  private ActorRef<GroupManager.Command> spawn(
+      String name, long lastSeq, List<MemberRecord> members, List<StoredMessage> recent) {
     ActorRef<GroupManager.Command> ref =
         getContext()
             .spawn(
-                GroupManager.create(name, lastSeq, members, settings, journal, connector, clock),
+                GroupManager.create(
+                    name, lastSeq, members, recent, settings, journal, connector, clock),
                 "group-" + name);
     groups.put(name, ref);
     return ref;
@@ -83,7 +90,7 @@ public final class Groups extends AbstractBehavior<Groups.Command> {
   private Behavior<Command> onGetGroup(GetGroup g) {
     ActorRef<GroupManager.Command> ref = groups.get(g.name());
     if (ref == null && g.create()) {
-      ref = spawn(g.name(), 0L, List.of());
+      ref = spawn(g.name(), 0L, List.of(), List.of());
     }
     g.replyTo().tell(new GroupRef(ref));
     return this;

@@ -10,8 +10,18 @@ import tempocast.protocol.StoredMessage;
  */
 public interface JournalStore extends AutoCloseable {
 
-  /** Everything needed to resume after a restart. */
-  record Snapshot(Map<String, Long> lastSeqByGroup, List<MemberRecord> members) {}
+  /**
+   * Everything needed to resume after a restart; {@code recentByGroup} holds each group's latest
+   * messages, whose message IDs let a retried MSEND be recognised across the restart.
+   */
+  record Snapshot(
+      Map<String, Long> lastSeqByGroup,
+      List<MemberRecord> members,
+      Map<String, List<StoredMessage>> recentByGroup) {
+    public Snapshot(Map<String, Long> lastSeqByGroup, List<MemberRecord> members) {
+      this(lastSeqByGroup, members, Map.of());
+    }
+  }
 
   /**
    * The stored messages of a group with {@code seq >= from} and {@code timestamp >= notBefore}, at

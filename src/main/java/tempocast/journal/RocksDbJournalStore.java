@@ -79,6 +79,9 @@ public final class RocksDbJournalStore implements JournalStore {
     return dir;
   }
 
+  /** How many of a group's latest messages are read back at start-up for their message IDs. */
+  static final int RECENT_ON_LOAD = 16_384;
+
   @Override
   public Snapshot load() {
     List<MemberRecord> members = new ArrayList<>();
@@ -91,7 +94,12 @@ public final class RocksDbJournalStore implements JournalStore {
         members.add(decodeMember(it.key(), it.value()));
       }
     }
-    return new Snapshot(Map.copyOf(lastSeqByGroup), List.copyOf(members));
+    Map<String, List<StoredMessage>> recent = new HashMap<>();
+    for (Map.Entry<String, Long> g : lastSeqByGroup.entrySet()) {
+      long from = Math.max(1, g.getValue() - RECENT_ON_LOAD + 1);
+      recent.put(g.getKey(), read(g.getKey(), from, Long.MIN_VALUE, RECENT_ON_LOAD).messages());
+    }
+    return new Snapshot(Map.copyOf(lastSeqByGroup), List.copyOf(members), Map.copyOf(recent));
   }
 
   @Override

@@ -57,7 +57,11 @@ public final class CoordinatorClient {
 
     void fail(String reason) {
       closed = true;
-      out.fail(new Unreachable(reason));
+      try {
+        out.fail(new Unreachable(reason));
+      } catch (IllegalStateException alreadyEnded) {
+        // the stream ended first; the pending replies are failed below all the same
+      }
       CompletableFuture<String> p;
       while ((p = pending.poll()) != null) {
         p.completeExceptionally(new Unreachable(reason));
@@ -65,16 +69,40 @@ public final class CoordinatorClient {
     }
   }
 
-  /** The local address of the command connection: the interface the coordinator reaches us on. */
-  public CompletionStage<InetSocketAddress> localAddress() {
-    return connection().established.thenApply(Tcp.OutgoingConnection::localAddress);
+  /** Both ends of the command connection: the coordinator, and our interface it reaches. */
+  public record Ends(java.net.InetAddress coordinator, InetSocketAddress local) {}
+
+  /** The ends of the command connection, connecting first if needed. */
+  public CompletionStage<Ends> localAddress() {
+    return connection()
+        .established
+        .handle(
+            (c, err) -> {
+              if (err != null) {
+                throw new Unreachable(
+                    "cannot reach the coordinator at "
+                        + settings.coordinatorHost()
+                        + ":"
+                        + settings.coordinatorPort()
+                        + " ("
+                        + rootMessage(err)
+                        + "); is it running?");
+              }
+              return new Ends(c.remoteAddress().getAddress(), c.localAddress());
+            });
   }
 
   public CompletionStage<String> request(String line) {
     Connection c = connection();
     CompletableFuture<String> reply = new CompletableFuture<>();
     c.pending.add(reply);
-    if (c.out.offer(Lines.line(line)) != QueueOfferResult.enqueued()) {
+    boolean sent;
+    try {
+      sent = c.out.offer(Lines.line(line)) == QueueOfferResult.enqueued();
+    } catch (IllegalStateException ended) {
+      sent = false; // the connection ended between our check and the offer
+    }
+    if (!sent) {
       c.fail("the connection to the coordinator is closed");
     }
     reply

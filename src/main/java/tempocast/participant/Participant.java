@@ -1,7 +1,10 @@
 package tempocast.participant;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -35,15 +38,18 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
 
   static final String GROUP = Names.DEFAULT_GROUP;
 
-  public static Behavior<Command> create(ParticipantSettings settings, ActorRef<MessageLog.Command> log) {
+  /** {@code notices}: where lines for the console that are not command results go. */
+  public static Behavior<Command> create(
+      ParticipantSettings settings, ActorRef<MessageLog.Command> log, Consumer<String> notices) {
     return Behaviors.withStash(
-        64, stash -> Behaviors.setup(ctx -> new Participant(ctx, stash, settings, log)));
+        64, stash -> Behaviors.setup(ctx -> new Participant(ctx, stash, settings, log, notices)));
   }
 
   private final StashBuffer<Command> stash;
   private final ParticipantSettings settings;
   private final ActorRef<MessageLog.Command> log;
   private final CoordinatorClient client;
+  private final Consumer<String> notices;
   private final String msgIdPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
   private long msgCounter;
   private boolean busy;
@@ -53,11 +59,13 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       ActorContext<Command> ctx,
       StashBuffer<Command> stash,
       ParticipantSettings settings,
-      ActorRef<MessageLog.Command> log) {
+      ActorRef<MessageLog.Command> log,
+      Consumer<String> notices) {
     super(ctx);
     this.stash = stash;
     this.settings = settings;
     this.log = log;
+    this.notices = notices;
     this.client = new CoordinatorClient(ctx.getSystem(), settings);
   }
 
@@ -123,7 +131,8 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     }
     if (cmd instanceof ConsoleCommand.MSend m) {
       String msgId = msgIdPrefix + (++msgCounter);
-      return ask(cmd, CommandCodec.msend(GROUP, id, msgId, m.text()));
+      return sendUntilStored(
+          cmd, CommandCodec.msend(GROUP, id, msgId, m.text()), System.nanoTime() + settings.msendRetryFor().toNanos(), 0);
     }
     if (cmd instanceof ConsoleCommand.Disconnect) {
       return releasingReceiver(ask(cmd, CommandCodec.disconnect(GROUP, id)), false);
@@ -160,8 +169,16 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
         .localAddress()
         .thenCompose(
             local -> {
-              String host = local.getAddress().getHostAddress();
-              return Receiver.bind(getContext().getSystem(), host, port, log, settings.requestTimeout())
+              String host = local.local().getAddress().getHostAddress();
+              return Receiver.bind(
+                      getContext().getSystem(),
+                      host,
+                      port,
+                      local.coordinator(),
+                      log,
+                      settings.requestTimeout(),
+                      settings.coordinatorSilence(),
+                      notices)
                   .exceptionally(
                       err -> {
                         throw new PortUnavailable(
@@ -173,6 +190,41 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                               .request(line.line(host, r.port()))
                               .handle((reply, err) -> new Step(cmd, r, reply, err)));
             });
+  }
+
+  /**
+   * Sends an MSEND and, while the coordinator cannot be reached, sends it again with the same
+   * message ID until it answers: the coordinator stores a message ID once, so the user sees one OK
+   * and every log one line, whether or not an earlier attempt had been stored.
+   */
+  private CompletionStage<Step> sendUntilStored(ConsoleCommand cmd, String line, long deadline, int attempt) {
+    return ask(cmd, line)
+        .thenCompose(
+            step -> {
+              if (!(unwrap(step.error()) instanceof CoordinatorClient.Unreachable)
+                  || System.nanoTime() > deadline) {
+                return CompletableFuture.completedFuture(step);
+              }
+              if (attempt == 0) {
+                notices.accept(
+                    "coordinator unreachable (" + unwrap(step.error()).getMessage() + "); retrying the msend");
+              }
+              Duration backoff = Duration.ofMillis(Math.min(1000, 100L << Math.min(attempt, 4)));
+              return Patterns.after(
+                  backoff,
+                  getContext().getSystem().classicSystem().scheduler(),
+                  getContext().getSystem().executionContext(),
+                  () -> sendUntilStored(cmd, line, deadline, attempt + 1));
+            });
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private CompletionStage<Step> ask(ConsoleCommand cmd, String line) {
@@ -237,12 +289,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
   /** One line that says what went wrong and what to do. */
   private static String errorLine(Step s) {
     if (s.error() != null) {
-      Throwable t = s.error();
-      while ((t instanceof java.util.concurrent.CompletionException
-              || t instanceof java.util.concurrent.ExecutionException)
-          && t.getCause() != null) {
-        t = t.getCause();
-      }
+      Throwable t = unwrap(s.error());
       if (t instanceof CoordinatorClient.Unreachable || t instanceof PortUnavailable) {
         return "ERROR " + t.getMessage();
       }

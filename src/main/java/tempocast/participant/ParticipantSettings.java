@@ -11,12 +11,21 @@ public record ParticipantSettings(
     String coordinatorHost,
     int coordinatorPort,
     Duration requestTimeout,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    Duration msendRetryFor,
+    Duration coordinatorSilence) {
 
   public static ParticipantSettings fromConfig(
       String id, Path logFile, String host, int port, Config root) {
     Config c = root.getConfig("tempocast.participant");
     return new ParticipantSettings(
-        id, logFile, host, port, c.getDuration("request-timeout"), c.getDuration("connect-timeout"));
+        id,
+        logFile,
+        host,
+        port,
+        c.getDuration("request-timeout"),
+        c.getDuration("connect-timeout"),
+        c.getDuration("msend-retry-for"),
+        c.getDuration("coordinator-silence"));
   }
 }

@@ -1,11 +1,14 @@
 package tempocast.participant;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,7 +18,9 @@ import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Framing;
 import org.apache.pekko.stream.javadsl.FramingTruncation;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
@@ -34,31 +39,74 @@ public final class Receiver {
 
   private final Tcp.ServerBinding binding;
   private final SharedKillSwitch connections;
+  private final AtomicBoolean released;
 
-  private Receiver(Tcp.ServerBinding binding, SharedKillSwitch connections) {
+  private Receiver(Tcp.ServerBinding binding, SharedKillSwitch connections, AtomicBoolean released) {
     this.binding = binding;
     this.connections = connections;
+    this.released = released;
   }
 
   public int port() {
     return binding.localAddress().getPort();
   }
 
-  /** Binds {@code host:port} (0 for any free port); fails if the port is taken. */
+  /**
+   * Binds {@code host:port} (0 for any free port); fails if the port is taken. Connections from any
+   * address but the coordinator's are closed unread. {@code notices} hears, in words for the
+   * console, when the coordinator's connection is lost (it died, or was silent for {@code
+   * silence}) and when it is back.
+   */
   public static CompletionStage<Receiver> bind(
-      ActorSystem<?> system, String host, int port, ActorRef<MessageLog.Command> log, Duration timeout) {
+      ActorSystem<?> system,
+      String host,
+      int port,
+      InetAddress coordinator,
+      ActorRef<MessageLog.Command> log,
+      Duration timeout,
+      Duration silence,
+      Consumer<String> notices) {
     SharedKillSwitch kill = KillSwitches.shared("receiver-" + port);
+    AtomicBoolean released = new AtomicBoolean();
+    AtomicBoolean lost = new AtomicBoolean();
     return Tcp.get(system)
         .bind(host, port)
         .to(
             Sink.foreach(
-                c -> c.handleWith(Flow.of(ByteString.class).via(kill.flow()).via(deliveryFlow(system, log, timeout)), system)))
+                c -> {
+                  InetAddress from = c.remoteAddress().getAddress();
+                  if (!from.equals(coordinator)) {
+                    system.log().warn("Refused a delivery connection from {}: only the coordinator at {} may deliver", from, coordinator);
+                    c.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.empty()), system);
+                    return;
+                  }
+                  if (lost.getAndSet(false)) {
+                    notices.accept("coordinator connection restored; deliveries resume");
+                  }
+                  c.handleWith(
+                          Flow.of(ByteString.class)
+                              .via(kill.flow())
+                              .idleTimeout(silence)
+                              .via(deliveryFlow(system, log, timeout))
+                              .watchTermination(Keep.right()),
+                          system)
+                      .whenComplete(
+                          (done, err) -> {
+                            if (!released.get() && !lost.getAndSet(true)) {
+                              notices.accept(
+                                  "coordinator connection lost"
+                                      + (err instanceof java.util.concurrent.TimeoutException ? " (silent for " + silence.toSeconds() + " s)" : "")
+                                      + "; deliveries resume when it is back");
+                            }
+                          });
+                }))
         .run(system)
-        .thenApply(b -> new Receiver(b, kill));
+        .thenApply(b -> new Receiver(b, kill, released));
   }
 
   /** Closes the port and every open delivery connection, so that another process can bind it. */
   public CompletionStage<Void> release() {
+    released.set(true);
     connections.shutdown();
     return binding.unbind().thenApply(d -> null);
   }

@@ -10,6 +10,8 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import tempocast.journal.JournalStore;
+import tempocast.journal.MemberRecord;
+import tempocast.protocol.StoredMessage;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
 
@@ -22,6 +24,18 @@ final class GroupFixture {
   final ActorRef<GroupManager.Command> group;
 
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
+    this(kit, dir, td, clock, 0, List.of(), List.of());
+  }
+
+  /** A group recovered from a journal: its last seq, its members and its latest messages. */
+  GroupFixture(
+      ActorTestKit kit,
+      Path dir,
+      Duration td,
+      Clock clock,
+      long lastSeq,
+      List<MemberRecord> members,
+      List<StoredMessage> recent) {
     this.kit = kit;
     this.sent = kit.createTestProbe();
     this.receivers = new FakeReceivers(sent);
@@ -39,7 +53,7 @@ final class GroupFixture {
                 new JournalStore.Snapshot(Map.of(), List.of()),
                 clock));
     this.group =
-        kit.spawn(GroupManager.create("main", 0, List.of(), settings, journal, receivers, clock));
+        kit.spawn(GroupManager.create("main", lastSeq, members, recent, settings, journal, receivers, clock));
   }
 
   String call(java.util.function.Function<ActorRef<String>, GroupManager.Command> cmd) {

@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tempocast.journal.MemberRecord;
+import tempocast.protocol.StoredMessage;
 
 class GroupManagerTest {
   static final ActorTestKit kit = ActorTestKit.create();
@@ -88,6 +92,34 @@ class GroupManagerTest {
     assertEquals("OK SENT main 2", g.publish("alice", "m-2", "twice"));
     String lines = g.nextTo("alice") + g.nextTo("alice");
     assertEquals(2, lines.split("\n").length, lines);
+  }
+
+  @Test
+  void aRetryAfterARestartIsRecognisedFromTheJournal() {
+    Path dir2 = dir.resolve("restarted");
+    GroupFixture restarted =
+        new GroupFixture(
+            kit,
+            dir2,
+            Duration.ofSeconds(30),
+            Clock.systemUTC(),
+            7,
+            List.of(new MemberRecord("main", "alice", 0, true, -1, 5, "127.0.0.1", 1)),
+            List.of(new StoredMessage("main", 7, 1_000, "alice", "m-7", "x".getBytes(StandardCharsets.UTF_8))));
+    // alice was online: the recovered group reconnects to her receiver by itself
+    awaitOnline(restarted, "alice");
+    assertEquals("OK SENT main 7", restarted.publish("alice", "m-7", "x"));
+    assertEquals("OK SENT main 8", restarted.publish("alice", "m-8", "y"));
+  }
+
+  void awaitOnline(GroupFixture f, String member) {
+    var probe = kit.<GroupManager.Members>createTestProbe();
+    probe.awaitAssert(
+        () -> {
+          f.group.tell(new GroupManager.GetMembers(probe.ref()));
+          assertEquals(Boolean.TRUE, probe.receiveMessage().onlineByMember().get(member));
+          return null;
+        });
   }
 
   @Test

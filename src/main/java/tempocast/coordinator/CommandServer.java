@@ -49,10 +49,11 @@ public final class CommandServer {
 
   Flow<ByteString, ByteString, NotUsed> connectionFlow() {
     Map<String, ActorRef<GroupManager.Command>> knownGroups = new ConcurrentHashMap<>();
+    Map<String, String> credentials = new ConcurrentHashMap<>();
     return Flow.of(ByteString.class)
         .idleTimeout(settings.idleTimeout())
         .via(LineFramer.lines(Lines.MAX_LINE_BYTES))
-        .mapAsync(PIPELINE, line -> handle(line, knownGroups))
+        .mapAsync(PIPELINE, line -> handle(line, knownGroups, credentials))
         .map(Lines::line)
         .recoverWithRetries(
             1,
@@ -60,8 +61,14 @@ public final class CommandServer {
             () -> org.apache.pekko.stream.javadsl.Source.empty());
   }
 
+  /**
+   * {@code credentials}: what this connection proved with AUTH, by "GROUP MEMBER"; the connection
+   * then carries it with each command for that member.
+   */
   private CompletionStage<String> handle(
-      ByteString bytes, Map<String, ActorRef<GroupManager.Command>> knownGroups) {
+      ByteString bytes,
+      Map<String, ActorRef<GroupManager.Command>> knownGroups,
+      Map<String, String> credentials) {
     if (bytes == LineFramer.TOO_LONG) {
       return CompletableFuture.completedFuture(
           Replies.error(
@@ -78,24 +85,33 @@ public final class CommandServer {
       return CompletableFuture.completedFuture(Replies.PONG);
     }
     if (cmd instanceof ClientCommand.MSend s) {
+      String c = credentials.get(s.group() + " " + s.member());
       return route(s.group(), false, knownGroups,
-          g -> ask(g, r -> new GroupManager.Publish(s.member(), s.msgId(), s.text(), r)));
+          g -> ask(g, r -> new GroupManager.Publish(s.member(), s.msgId(), s.text(), r, c)));
+    }
+    if (cmd instanceof ClientCommand.Auth a) {
+      credentials.put(a.group() + " " + a.member(), Secrets.hash(a.secret()));
+      return CompletableFuture.completedFuture(Replies.authenticated(a.group(), a.member()));
     }
     if (cmd instanceof ClientCommand.Register r) {
+      String c = credentials.get(r.group() + " " + r.member());
       return route(r.group(), true, knownGroups,
-          g -> ask(g, ref -> new GroupManager.Register(r.member(), r.host(), r.port(), ref)));
+          g -> ask(g, ref -> new GroupManager.Register(r.member(), r.host(), r.port(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Reconnect r) {
+      String c = credentials.get(r.group() + " " + r.member());
       return route(r.group(), false, knownGroups,
-          g -> ask(g, ref -> new GroupManager.Reconnect(r.member(), r.host(), r.port(), ref)));
+          g -> ask(g, ref -> new GroupManager.Reconnect(r.member(), r.host(), r.port(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Disconnect d) {
+      String c = credentials.get(d.group() + " " + d.member());
       return route(d.group(), false, knownGroups,
-          g -> ask(g, ref -> new GroupManager.Disconnect(d.member(), ref)));
+          g -> ask(g, ref -> new GroupManager.Disconnect(d.member(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Deregister d) {
+      String c = credentials.get(d.group() + " " + d.member());
       return route(d.group(), false, knownGroups,
-          g -> ask(g, ref -> new GroupManager.Deregister(d.member(), ref)));
+          g -> ask(g, ref -> new GroupManager.Deregister(d.member(), ref, c)));
     }
     return CompletableFuture.completedFuture(Replies.error(Replies.BAD_REQUEST, "unsupported command"));
   }

@@ -30,18 +30,46 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   public sealed interface Command {}
 
-  public record Register(String member, String host, int port, ActorRef<String> replyTo)
-      implements Command {}
+  // Each command carries the credential its connection proved for the member (the SHA-256 of
+  // the secret it sent with AUTH), or null; see docs/PROTOCOL.md, "Secrets".
 
-  public record Reconnect(String member, String host, int port, ActorRef<String> replyTo)
-      implements Command {}
+  public record Register(
+      String member, String host, int port, ActorRef<String> replyTo, String credential)
+      implements Command {
+    public Register(String member, String host, int port, ActorRef<String> replyTo) {
+      this(member, host, port, replyTo, null);
+    }
+  }
 
-  public record Disconnect(String member, ActorRef<String> replyTo) implements Command {}
+  public record Reconnect(
+      String member, String host, int port, ActorRef<String> replyTo, String credential)
+      implements Command {
+    public Reconnect(String member, String host, int port, ActorRef<String> replyTo) {
+      this(member, host, port, replyTo, null);
+    }
+  }
 
-  public record Deregister(String member, ActorRef<String> replyTo) implements Command {}
+  public record Disconnect(String member, ActorRef<String> replyTo, String credential)
+      implements Command {
+    public Disconnect(String member, ActorRef<String> replyTo) {
+      this(member, replyTo, null);
+    }
+  }
 
-  public record Publish(String member, String msgId, byte[] text, ActorRef<String> replyTo)
-      implements Command {}
+  public record Deregister(String member, ActorRef<String> replyTo, String credential)
+      implements Command {
+    public Deregister(String member, ActorRef<String> replyTo) {
+      this(member, replyTo, null);
+    }
+  }
+
+  public record Publish(
+      String member, String msgId, byte[] text, ActorRef<String> replyTo, String credential)
+      implements Command {
+    public Publish(String member, String msgId, byte[] text, ActorRef<String> replyTo) {
+      this(member, msgId, text, replyTo, null);
+    }
+  }
 
   /** The members and their state, for tests and diagnostics. */
   public record GetMembers(ActorRef<Members> replyTo) implements Command {}
@@ -72,6 +100,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private static final class Member {
     final ActorRef<MemberSession.Command> session;
     final long incarnation;
+    final String secretHash;
     boolean online;
     boolean attaching;
     final Map<String, Long> recentIds =
@@ -82,9 +111,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
           }
         };
 
-    Member(ActorRef<MemberSession.Command> session, long incarnation) {
+    Member(ActorRef<MemberSession.Command> session, long incarnation, String secretHash) {
       this.session = session;
       this.incarnation = incarnation;
+      this.secretHash = secretHash;
+    }
+
+    /** Whether a connection with this credential may act for the member. */
+    boolean admits(String credential) {
+      return secretHash == null || secretHash.equals(credential);
     }
   }
 
@@ -137,7 +172,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
     this.offlineAdapter = ctx.messageAdapter(MemberSession.WentOffline.class, SessionWentOffline::new);
     for (MemberRecord r : recovered) {
-      Member m = new Member(spawnSession(r, lastSeq), r.incarnation());
+      Member m = new Member(spawnSession(r, lastSeq), r.incarnation(), r.secretHash());
       members.put(r.member(), m);
       if (r.online()) {
         // It was online when the coordinator stopped: reconnect to its receiver unasked.
@@ -187,6 +222,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     Member m = members.get(p.member());
     if (m == null) {
       p.replyTo().tell(notRegistered(p.member()));
+      return this;
+    }
+    if (!m.admits(p.credential())) {
+      p.replyTo().tell(forbidden(p.member()));
       return this;
     }
     if (!m.online) {
@@ -264,8 +303,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
     // A new entrant is owed what is sent from now on: its cursor starts at the last seq.
     MemberRecord record =
-        new MemberRecord(group, r.member(), lastSeq, false, clock.millis(), lastSeq, r.host(), r.port());
-    Member m = new Member(spawnSession(record, lastSeq), lastSeq);
+        new MemberRecord(
+            group, r.member(), lastSeq, false, clock.millis(), lastSeq, r.host(), r.port(), r.credential());
+    Member m = new Member(spawnSession(record, lastSeq), lastSeq, r.credential());
     members.put(r.member(), m);
     attach(r.member(), m, r.host(), r.port(), true, r.replyTo());
     return this;
@@ -275,6 +315,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     Member m = members.get(r.member());
     if (m == null) {
       r.replyTo().tell(notRegistered(r.member()));
+    } else if (!m.admits(r.credential())) {
+      r.replyTo().tell(forbidden(r.member()));
     } else if (m.attaching) {
       r.replyTo().tell(busy(r.member()));
     } else {
@@ -340,6 +382,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     Member m = members.get(d.member());
     if (m == null) {
       d.replyTo().tell(notRegistered(d.member()));
+    } else if (!m.admits(d.credential())) {
+      d.replyTo().tell(forbidden(d.member()));
     } else if (m.attaching) {
       d.replyTo().tell(busy(d.member()));
     } else if (!m.online) {
@@ -371,11 +415,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   }
 
   private Behavior<Command> onDeregister(Deregister d) {
-    Member m = members.remove(d.member());
+    Member m = members.get(d.member());
     if (m == null) {
       d.replyTo().tell(notRegistered(d.member()));
       return this;
     }
+    if (!m.admits(d.credential())) {
+      d.replyTo().tell(forbidden(d.member()));
+      return this;
+    }
+    members.remove(d.member());
     getContext().stop(m.session);
     getContext()
         .ask(
@@ -415,6 +464,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private String notRegistered(String member) {
     return Replies.error(Replies.NOT_REGISTERED, member + " is not registered in group " + group);
+  }
+
+  private static String forbidden(String member) {
+    return Replies.error(
+        Replies.FORBIDDEN,
+        member + " is protected by a secret: send AUTH with it on this connection first");
   }
 
   private String busy(String member) {

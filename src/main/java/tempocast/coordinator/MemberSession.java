@@ -104,6 +104,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private final String group;
   private final String member;
   private final long incarnation;
+  private final String secretHash;
   private String host;
   private int port;
 
@@ -145,6 +146,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     this.group = record.group();
     this.member = record.member();
     this.incarnation = record.incarnation();
+    this.secretHash = record.secretHash();
     this.host = record.host();
     this.port = record.port();
     this.cursor = record.cursor();
@@ -416,6 +418,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   }
 
   private MemberRecord record() {
-    return new MemberRecord(group, member, incarnation, online, online ? -1 : offlineSince, cursor, host, port);
+    return new MemberRecord(
+        group, member, incarnation, online, online ? -1 : offlineSince, cursor, host, port, secretHash);
   }
 }

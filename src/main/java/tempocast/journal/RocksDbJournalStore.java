@@ -277,7 +277,9 @@ public final class RocksDbJournalStore implements JournalStore {
 
   private static byte[] encodeMember(MemberRecord r) {
     byte[] host = r.host().getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(8 + 1 + 8 + 8 + 4 + 2 + host.length)
+    byte[] secret =
+        r.secretHash() == null ? new byte[0] : r.secretHash().getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(8 + 1 + 8 + 8 + 4 + 2 + host.length + 2 + secret.length)
         .putLong(r.incarnation())
         .put((byte) (r.online() ? 1 : 0))
         .putLong(r.offlineSince())
@@ -285,6 +287,8 @@ public final class RocksDbJournalStore implements JournalStore {
         .putInt(r.port())
         .putShort((short) host.length)
         .put(host)
+        .putShort((short) secret.length)
+        .put(secret)
         .array();
   }
 
@@ -303,6 +307,8 @@ public final class RocksDbJournalStore implements JournalStore {
     int port = b.getInt();
     byte[] host = new byte[b.getShort()];
     b.get(host);
+    byte[] secret = new byte[b.remaining() >= 2 ? b.getShort() : 0];
+    b.get(secret);
     return new MemberRecord(
         group,
         member,
@@ -311,6 +317,7 @@ public final class RocksDbJournalStore implements JournalStore {
         offlineSince,
         cursor,
         new String(host, StandardCharsets.UTF_8),
-        port);
+        port,
+        secret.length == 0 ? null : new String(secret, StandardCharsets.US_ASCII));
   }
 }

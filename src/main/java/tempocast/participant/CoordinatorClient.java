@@ -18,7 +18,9 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import tempocast.protocol.CommandCodec;
 import tempocast.protocol.Lines;
+import tempocast.protocol.Names;
 import tempocast.protocol.ProtocolException;
 
 /**
@@ -174,6 +176,18 @@ public final class CoordinatorClient {
       }
     });
     connection = c;
+    if (settings.secret() != null) {
+      // First on every connection: prove we may act for our ID (docs/PROTOCOL.md, "Secrets").
+      CompletableFuture<String> proof = new CompletableFuture<>();
+      c.pending.add(proof);
+      c.out.offer(Lines.line(CommandCodec.auth(Names.DEFAULT_GROUP, settings.id(), settings.secret())));
+      proof.thenAccept(
+          reply -> {
+            if (!reply.startsWith("OK")) {
+              c.fail("the coordinator refused our secret: " + reply);
+            }
+          });
+    }
     return c;
   }
 

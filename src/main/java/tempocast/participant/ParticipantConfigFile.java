@@ -8,7 +8,10 @@ import tempocast.config.ConfigException;
 import tempocast.config.ConfigFile;
 import tempocast.protocol.Names;
 
-/** Reads a participant file: line 1 the ID, line 2 the log path, line 3 the coordinator's address. */
+/**
+ * Reads a participant file: line 1 the ID, line 2 the log path, line 3 the coordinator's address;
+ * then optionally {@code secret = ...}, which protects the ID from other participants.
+ */
 public final class ParticipantConfigFile {
   private ParticipantConfigFile() {}
 
@@ -17,7 +20,7 @@ public final class ParticipantConfigFile {
   }
 
   public static ParticipantSettings load(Path path, Config defaults) throws ConfigException {
-    ConfigFile f = ConfigFile.read(path, 3, Set.of());
+    ConfigFile f = ConfigFile.read(path, 3, Set.of("secret"));
     ConfigFile.Line idLine = f.fixed(0, "line 1: the participant's ID");
     if (!Names.isValidName(idLine.text())) {
       throw f.error(
@@ -41,6 +44,15 @@ public final class ParticipantConfigFile {
         ? parts[0].substring(1, parts[0].length() - 1)
         : parts[0];
     int port = f.port(addrLine, parts[1]);
-    return ParticipantSettings.fromConfig(idLine.text(), Path.of(logLine.text()), host, port, defaults);
+    String secret = null;
+    ConfigFile.Line secretLine = f.options().get("secret");
+    if (secretLine != null) {
+      secret = secretLine.text();
+      if (!secret.matches("[\\x21-\\x7e]{1,128}")) {
+        throw f.error(secretLine, "secret must be 1 to 128 printable ASCII characters without spaces");
+      }
+    }
+    return ParticipantSettings.fromConfig(
+        idLine.text(), secret, Path.of(logLine.text()), host, port, defaults);
   }
 }

@@ -4,9 +4,13 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** A participant's settings: its file's three lines plus defaults from {@code tempocast.participant}. */
+/**
+ * A participant's settings: its file's three lines, its optional secret (null for none), and
+ * defaults from {@code tempocast.participant}.
+ */
 public record ParticipantSettings(
     String id,
+    String secret,
     Path logFile,
     String coordinatorHost,
     int coordinatorPort,
@@ -16,10 +20,11 @@ public record ParticipantSettings(
     Duration coordinatorSilence) {
 
   public static ParticipantSettings fromConfig(
-      String id, Path logFile, String host, int port, Config root) {
+      String id, String secret, Path logFile, String host, int port, Config root) {
     Config c = root.getConfig("tempocast.participant");
     return new ParticipantSettings(
         id,
+        secret,
         logFile,
         host,
         port,

@@ -32,18 +32,26 @@ public final class CommandCodec {
           String[] f = fields(line, 3, "DEREGISTER GROUP MEMBER");
           return new ClientCommand.Deregister(group(f[1]), member(f[2]));
         }
+      case "AUTH":
+        {
+          String[] f = fields(line, 4, "AUTH GROUP MEMBER SECRET");
+          if (!f[3].matches("[\\x21-\\x7e]{1,128}")) {
+            throw bad("invalid SECRET: 1 to 128 printable ASCII characters without spaces");
+          }
+          return new ClientCommand.Auth(group(f[1]), member(f[2]), f[3]);
+        }
       case "PING":
         if (sp >= 0) {
           throw bad("PING takes no arguments");
         }
         return ClientCommand.Ping.INSTANCE;
       case "":
-        throw bad("empty line; commands are REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
+        throw bad("empty line; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
       default:
         throw bad(
             "unknown command '"
                 + abbreviate(verb)
-                + "'; commands are REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
+                + "'; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
     }
   }
 
@@ -84,6 +92,10 @@ public final class CommandCodec {
         throw bad("the message contains a line break");
       }
     }
+  }
+
+  public static String auth(String group, String member, String secret) {
+    return "AUTH " + group + " " + member + " " + secret;
   }
 
   public static String register(String group, String member, String host, int port) {

@@ -11,11 +11,16 @@ public final class Replies {
   public static final String UNREACHABLE = "unreachable";
   public static final String STORAGE = "storage";
   public static final String INTERNAL = "internal";
+  public static final String FORBIDDEN = "forbidden";
 
   private Replies() {}
 
   public static String error(String code, String explanation) {
     return "ERROR " + code + " " + explanation;
+  }
+
+  public static String authenticated(String group, String member) {
+    return "OK AUTH " + group + " " + member;
   }
 
   public static String registered(String group, String member, long nextSeq) {

@@ -60,6 +60,24 @@ class GroupManagerTest {
   }
 
   @Test
+  void aMemberWithASecretTakesCommandsOnlyFromConnectionsThatProvedIt() {
+    assertEquals(
+        "OK REGISTERED main alice 1",
+        g.call(r -> new GroupManager.Register("alice", "127.0.0.1", 1, r, "digest-a")));
+    byte[] x = "forged".getBytes(StandardCharsets.UTF_8);
+    assertTrue(g.call(r -> new GroupManager.Publish("alice", null, x, r, null)).startsWith("ERROR forbidden"));
+    assertTrue(g.call(r -> new GroupManager.Publish("alice", null, x, r, "digest-b")).startsWith("ERROR forbidden"));
+    assertTrue(g.call(r -> new GroupManager.Disconnect("alice", r, null)).startsWith("ERROR forbidden"));
+    assertTrue(g.call(r -> new GroupManager.Reconnect("alice", "127.0.0.1", 9, r, null)).startsWith("ERROR forbidden"));
+    assertTrue(g.call(r -> new GroupManager.Deregister("alice", r, null)).startsWith("ERROR forbidden"));
+    assertEquals(
+        "OK SENT main 1",
+        g.call(r -> new GroupManager.Publish("alice", null, "mine".getBytes(StandardCharsets.UTF_8), r, "digest-a")));
+    assertTrue(g.nextTo("alice").contains(" alice mine\n"));
+    assertEquals("OK DEREGISTERED main alice", g.call(r -> new GroupManager.Deregister("alice", r, "digest-a")));
+  }
+
+  @Test
   void registeringTwiceIsRefused() {
     g.register("alice", 1);
     assertTrue(g.register("alice", 1).startsWith("ERROR already-registered"));

@@ -63,9 +63,12 @@ public final class LogChecker {
         public final int unacked;
         /** Unacknowledged attempts that nevertheless appear (in every log owed them, unless a DIVERGENCE says otherwise). */
         public final int unackedDelivered;
+        /** Per log with a LOSS: how many acknowledged messages it lacks and their seqs as ranges. */
+        public final Map<String, String> lossRanges;
 
         Report(List<Violation> violations, int logsChecked, long linesChecked, int messagesChecked, int acked,
-                int unacked, int unackedDelivered) {
+                int unacked, int unackedDelivered, Map<String, String> lossRanges) {
+            this.lossRanges = Collections.unmodifiableMap(lossRanges);
             this.violations = Collections.unmodifiableList(violations);
             this.logsChecked = logsChecked;
             this.linesChecked = linesChecked;
@@ -106,6 +109,9 @@ public final class LogChecker {
         /** The summary and the first {@code max} violations, one a line. */
         public String details(int max) {
             StringBuilder sb = new StringBuilder(summary());
+            for (Map.Entry<String, String> e : lossRanges.entrySet()) {
+                sb.append("\n  LOSS [").append(e.getKey()).append("] ").append(e.getValue());
+            }
             for (int i = 0; i < Math.min(max, violations.size()); i++) sb.append("\n  ").append(violations.get(i));
             if (violations.size() > max) sb.append("\n  ... ").append(violations.size() - max).append(" more");
             return sb.toString();
@@ -347,15 +353,21 @@ public final class LogChecker {
             Map.Entry<String, Long> first = firstSeqOfKey.get(a.key);
             if (first != null) unackedDelivered++;
         }
+        List<Attempt> inSeqOrder = new ArrayList<>(attempts.values());
+        inSeqOrder.sort((x, y) -> Long.compare(x.ackedSeq == null ? Long.MAX_VALUE : x.ackedSeq,
+                y.ackedSeq == null ? Long.MAX_VALUE : y.ackedSeq));
+        Map<String, String> lossRanges = new LinkedHashMap<>();
         for (LogInput in : logs.values()) {
             String id = in.id();
             Map<Key, Long> has = seqOfKeyByLog.get(id);
+            List<Long> lost = new ArrayList<>();
             long to = in.prefix() ? Math.min(in.toSeq(), lastSeqByLog.get(id) + 1) : in.toSeq();
-            for (Attempt a : attempts.values()) {
+            for (Attempt a : inSeqOrder) {
                 if (has.containsKey(a.key)) continue;
                 if (a.ackedSeq != null) {
                     long s = a.ackedSeq;
                     if (s >= in.fromSeq() && s < to) {
+                        lost.add(s);
                         v.add(new Violation(Kind.LOSS, id, "acknowledged #" + s + " [" + a.key + "] is missing"
                                 + (in.prefix() ? " (before its last logged #" + lastSeqByLog.get(id) + ")" : "")));
                     }
@@ -369,13 +381,34 @@ public final class LogChecker {
                     }
                 }
             }
+            if (!lost.isEmpty()) lossRanges.put(id, lost.size() + " lost: " + ranges(lost));
         }
 
         int acked = 0;
         for (Attempt a : attempts.values()) if (a.ackedSeq != null) acked++;
         int messages = acked + unackedDelivered;
         for (Key k : firstSeqOfKey.keySet()) if (!attempts.containsKey(k)) messages++;
-        return new Report(v, logs.size(), lines, messages, acked, attempts.size() - acked, unackedDelivered);
+        return new Report(v, logs.size(), lines, messages, acked, attempts.size() - acked, unackedDelivered, lossRanges);
+    }
+
+    /** Sorted seqs as ranges: "#3, #7..#12". */
+    static String ranges(List<Long> sorted) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        int shown = 0;
+        while (i < sorted.size()) {
+            int j = i;
+            while (j + 1 < sorted.size() && sorted.get(j + 1) == sorted.get(j) + 1) j++;
+            if (shown++ == 20) {
+                sb.append(", ...");
+                break;
+            }
+            if (sb.length() > 0) sb.append(", ");
+            sb.append('#').append(sorted.get(i));
+            if (j > i) sb.append("..#").append(sorted.get(j));
+            i = j + 1;
+        }
+        return sb.toString();
     }
 
     static String abbreviate(String s) {

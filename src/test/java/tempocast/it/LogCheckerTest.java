@@ -123,6 +123,7 @@ class LogCheckerTest {
         assertEquals(1, r.violations.size(), r.details(20));
         assertEquals("bob", r.violations.get(0).log());
         assertTrue(r.violations.get(0).detail().contains("#7"), r.details(5) + " / " + lost);
+        assertEquals("1 lost: #7", r.lossRanges.get("bob"));
     }
 
     @Test
@@ -302,6 +303,11 @@ class LogCheckerTest {
         assertEquals(1, counts.get(Kind.LOSS), r.details(20));
         assertEquals(1, counts.get(Kind.DUPLICATE), r.details(20));
         assertTrue(r.summary().contains("LOSS=1") && r.summary().contains("DUPLICATE=1"), r.summary());
+    }
+
+    @Test
+    void lossRangesAreCompact() {
+        assertEquals("#1..#3, #5, #7..#8", LogChecker.ranges(List.of(1L, 2L, 3L, 5L, 7L, 8L)));
     }
 
     @Test

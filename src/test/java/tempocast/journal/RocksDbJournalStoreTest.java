@@ -67,16 +67,17 @@ class RocksDbJournalStoreTest {
     try (var store = RocksDbJournalStore.open(dir)) {
       store.append(List.of(msg("main", 1, 100), msg("main", 2, 200)), false);
       store.putMember(new MemberRecord("main", "alice", 0, true, -1, 2, "127.0.0.1", 7001), false);
-      store.putMember(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002), false);
+      store.putMember(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12"), false);
       store.removeMember("main", "alice", false);
-      store.prune("main", 2, 1_000); // every message gone: the last seq must still be known
+      store.prune("main", 1, 1_000); // the last seq must be known even when messages are pruned
     }
     try (var store = RocksDbJournalStore.open(dir)) {
       var snap = store.load();
       assertEquals(2L, snap.lastSeqByGroup().get("main"));
-      assertEquals(List.of(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002)), snap.members());
+      assertEquals(List.of(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12")), snap.members());
+      assertEquals(List.of(2L), snap.recentByGroup().get("main").stream().map(StoredMessage::seq).toList());
       var r = store.read("main", 1, Long.MIN_VALUE, 10);
-      assertEquals(List.of(), r.messages());
+      assertEquals(List.of(2L), seqs(r));
       assertEquals(2, r.upTo());
     }
   }

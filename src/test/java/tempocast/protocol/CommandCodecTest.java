@@ -36,6 +36,12 @@ class CommandCodecTest {
   }
 
   @Test
+  void authCarriesASecret() throws Exception {
+    assertEquals(new ClientCommand.Auth("main", "alice", "s3cr3t!"), CommandCodec.parse("AUTH main alice s3cr3t!"));
+    assertBad("AUTH main alice", "usage");
+  }
+
+  @Test
   void rejectsBadInputWithAReason() {
     assertBad("REGISTER main bob 127.0.0.1 70000", "PORT");
     assertBad("REGISTER main bob 127.0.0.1", "usage");

@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -85,12 +86,16 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       ActorRef<WentOffline> groupManager,
       DeliveryLink.Connector connector,
       Clock clock) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers ->
-                    new MemberSession(
-                        ctx, timers, record, headSeq, settings, journal, groupManager, connector, clock)));
+    // A bug in one delivery must not strand the member: its state (cursor, link) stays valid
+    // between messages, so the session goes on with the next one.
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                ctx ->
+                    Behaviors.withTimers(
+                        timers ->
+                            new MemberSession(
+                                ctx, timers, record, headSeq, settings, journal, groupManager, connector, clock))))
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume());
   }
 
   private final CoordinatorSettings settings;

@@ -87,17 +87,27 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
     BoundedSourceQueue<ByteString> q = queue.first();
     DeliveryLink link =
         new DeliveryLink() {
+          // The connection may end at any moment (the receiver died): offering to or closing the
+          // queue of an ended stream throws, and the session hears of the end as LinkClosed.
           @Override
           public void send(ByteString lines) {
-            if (q.offer(lines) != QueueOfferResult.enqueued()) {
-              // Cannot happen while the window holds; if it does, drop the link and replay.
-              q.fail(new IllegalStateException("delivery queue overflow"));
+            try {
+              if (q.offer(lines) != QueueOfferResult.enqueued()) {
+                // Cannot happen while the window holds; if it does, drop the link and replay.
+                q.fail(new IllegalStateException("delivery queue overflow"));
+              }
+            } catch (IllegalStateException ended) {
+              // already ended
             }
           }
 
           @Override
           public void close() {
-            q.complete();
+            try {
+              q.complete();
+            } catch (IllegalStateException ended) {
+              // already ended
+            }
           }
         };
     return run.first().thenApply(c -> link);

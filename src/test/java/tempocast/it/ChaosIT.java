@@ -187,43 +187,62 @@ class ChaosIT extends ItBase {
             long contAt = System.nanoTime();
             long maxRttStuck = 0;
             int sendsWhileStuck = 0;
+            int errorsWhileStuck = 0;
             for (Sender s : senders) {
-                for (long[] r : s.rtts()) {
-                    if (r[0] >= stopAt && r[0] < contAt) {
-                        maxRttStuck = Math.max(maxRttStuck, r[1]);
+                for (long[] a : s.attempts()) {
+                    if (a[0] >= stopAt && a[0] < contAt) {
+                        maxRttStuck = Math.max(maxRttStuck, a[1]);
                         sendsWhileStuck++;
+                        if (a[2] == 0) errorsWhileStuck++;
                     }
                 }
             }
             awaitProgress(senders, SEND_MILLIS / 2, "after SIGCONT");
             stopAll(senders);
 
-            // After SIGCONT the console still thinks it is online. Recover if the console lets us (reconnect,
-            // or disconnect + reconnect): then the stuck one is owed everything. Otherwise its log must be a
-            // gap-free prefix.
+            // What the stuck one logged up to now must be a gap-free prefix (no duplicates, no reordering).
+            awaitQuiet(stuck);
+            List<String> snapshot = stuck.logLines();
+            chk.prefixLog(stuck.id + "@SIGCONT", snapshot, 1);
+
+            // Then it must catch up. After SIGCONT its console may still think it is online (and refuse
+            // `reconnect`) while the coordinator took it offline: then it is restarted (quit, or SIGKILL if
+            // quit does not end it) with the same config and reconnects; either way it is owed everything.
             String recovery;
+            Participant back = stuck;
             String r = stuck.command("reconnect 0");
             if (r.startsWith("OK")) {
-                recovery = "reconnect OK";
+                recovery = "reconnect after SIGCONT OK";
             } else {
-                String d = stuck.command("disconnect");
-                recovery = "reconnect [" + r + "], disconnect [" + d + "]";
-                if (d.startsWith("OK")) {
-                    String r2 = stuck.command("reconnect 0");
-                    recovery += ", reconnect [" + r2 + "]";
-                    if (r2.startsWith("OK")) r = r2;
+                recovery = "reconnect after SIGCONT [" + r + "]";
+                stuck.proc.writeLine("quit");
+                try {
+                    if (!stuck.proc.process().waitFor(10, TimeUnit.SECONDS)) {
+                        recovery += ", quit did not exit: SIGKILL";
+                        stuck.kill();
+                    } else {
+                        recovery += ", quit";
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw e;
                 }
+                back = fx.restart(stuck);
+                int retries = reconnect(back, 0);
+                recovery += ", restarted, reconnect " + (retries < 0 ? "NEVER succeeded" : "OK after " + retries + " retries");
+                if (retries < 0) back = null;
             }
-            boolean recovered = r.startsWith("OK");
+            List<Participant> full = new ArrayList<>(others);
+            if (back != null) full.add(back);
             String extra = String.format(Locale.ROOT,
-                    "stuck %.1f s (heartbeat-timeout %d s): %d msends of the others while stuck, max round trip %d ms; "
-                            + "max delivery lag to the others %d ms over %d probes; stuck log %d lines; recovery: %s",
-                    (contAt - stopAt) / 1e9, HEARTBEAT_TIMEOUT_S, sendsWhileStuck, maxRttStuck / 1_000_000,
-                    maxDeliveryNanos / 1_000_000, deliveryProbes, stuck.logLines().size(), recovery);
-            Report rep = finish("stuck-participant", "SIGSTOP participant for " + (HEARTBEAT_TIMEOUT_S + 3 + SEND_MILLIS / 1000)
-                    + " s + SIGCONT", senders, recovered ? ps : others, recovered ? List.of() : List.of(stuck), chk, extra);
-            assertTrue(rep.clean());
+                    "stuck %.1f s (heartbeat-timeout %d s): %d msends of the others while stuck (%d not OK), max round trip %d ms; "
+                            + "max delivery lag to the others %d ms over %d probes; stuck log at SIGCONT %d lines; recovery: %s",
+                    (contAt - stopAt) / 1e9, HEARTBEAT_TIMEOUT_S, sendsWhileStuck, errorsWhileStuck, maxRttStuck / 1_000_000,
+                    maxDeliveryNanos / 1_000_000, deliveryProbes, snapshot.size(), recovery);
+            finish("stuck-participant", "SIGSTOP participant for " + (HEARTBEAT_TIMEOUT_S + 3 + SEND_MILLIS / 1000)
+                    + " s + SIGCONT", senders, full, List.of(), back == null ? List.of(stuck) : List.of(), chk, extra);
             assertTrue(sendsWhileStuck > 0, "the others sent nothing while one was stuck: " + extra);
+            assertTrue(errorsWhileStuck == 0, "the others' msends failed while one was stuck: " + extra);
             assertTrue(maxRttStuck < STUCK_RTT_LIMIT.toNanos(), "msend round trips slowed by a stuck participant: " + extra);
             assertTrue(maxDeliveryNanos < STUCK_DELIVERY_LIMIT.toNanos(), "deliveries to the others slowed: " + extra);
         });
@@ -324,6 +343,18 @@ class ChaosIT extends ItBase {
         ProcessFixture.await(timeout, p.id + "'s log reaching #" + seq, () -> lastSeq(p) >= seq);
     }
 
+    /** Waits until {@code p}'s log has not changed for 300 ms. */
+    static void awaitQuiet(Participant p) {
+        long[] last = {-1};
+        ProcessFixture.await(Duration.ofSeconds(10), p.id + "'s log settling", () -> {
+            ProcessFixture.sleepQuietly(300);
+            long s = logSize(p);
+            boolean same = s == last[0];
+            last[0] = s;
+            return same;
+        });
+    }
+
     static long lastSeq(Participant p) {
         List<String> lines = p.logLines();
         for (int i = lines.size() - 1; i >= 0; i--) {
@@ -348,16 +379,7 @@ class ChaosIT extends ItBase {
             List<Participant> prefix, List<Participant> unreachable, LogChecker chk, String extra) {
         long barrier = senders.get(0).sendUntilOk("barrier", 20);
         for (Participant p : full) awaitSeq(p, barrier, SETTLE_TIMEOUT);
-        for (Participant p : prefix) { // wait until it stops changing
-            long[] last = {-1};
-            ProcessFixture.await(Duration.ofSeconds(10), p.id + "'s log settling", () -> {
-                ProcessFixture.sleepQuietly(300);
-                long s = logSize(p);
-                boolean same = s == last[0];
-                last[0] = s;
-                return same;
-            });
-        }
+        for (Participant p : prefix) awaitQuiet(p);
         for (Participant p : full) chk.log(p.id, p.logLines(), 1);
         for (Participant p : unreachable) chk.log(p.id, p.logLines(), 1);
         for (Participant p : prefix) chk.prefixLog(p.id, p.logLines(), 1);
@@ -394,7 +416,7 @@ class ChaosIT extends ItBase {
         volatile int errors;
         volatile long maxRttNanos;
         volatile String lastError = "";
-        private final List<long[]> rtts = new ArrayList<>(); // {start nanos, round trip nanos} of OK'd sends
+        private final List<long[]> attempts = new ArrayList<>(); // {start nanos, round trip nanos, 1 if OK else 0}
         private int n;
         private Thread thread;
 
@@ -420,8 +442,8 @@ class ChaosIT extends ItBase {
             if (thread.isAlive()) fail(p.id + "'s sender did not stop: " + this);
         }
 
-        synchronized List<long[]> rtts() {
-            return new ArrayList<>(rtts);
+        synchronized List<long[]> attempts() {
+            return new ArrayList<>(attempts);
         }
 
         private void loop() {
@@ -452,13 +474,16 @@ class ChaosIT extends ItBase {
                 long seq = Long.parseLong(m.group(1));
                 chk.acked(p.id, text, seq);
                 synchronized (this) {
-                    rtts.add(new long[] {t0, rtt});
+                    attempts.add(new long[] {t0, rtt, 1});
                 }
                 maxRttNanos = Math.max(maxRttNanos, rtt);
                 oks++;
                 return seq;
             }
             chk.unacked(p.id, text);
+            synchronized (this) {
+                attempts.add(new long[] {t0, rtt, 0});
+            }
             errors++;
             lastError = r;
             return null;

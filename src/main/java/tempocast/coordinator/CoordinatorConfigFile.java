@@ -21,6 +21,7 @@ public final class CoordinatorConfigFile {
           "fsync",
           "bind",
           "delivery-window",
+          "delivery-window-bytes",
           "idle-timeout",
           "heartbeat-interval",
           "heartbeat-timeout");
@@ -59,6 +60,17 @@ public final class CoordinatorConfigFile {
                 yield w;
               } catch (NumberFormatException ex) {
                 throw f.error(line, "delivery-window must be a number from 2 to 1000000, got '" + v + "'");
+              }
+            }
+            case "delivery-window-bytes" -> {
+              try {
+                long w = Long.parseLong(v);
+                if (w < 65_536 + 1024 || w > (1L << 30)) {
+                  throw new NumberFormatException();
+                }
+                yield w;
+              } catch (NumberFormatException ex) {
+                throw f.error(line, "delivery-window-bytes must be a number from 66560 (one maximal message) to 1073741824, got '" + v + "'");
               }
             }
             case "idle-timeout", "heartbeat-interval", "heartbeat-timeout" ->

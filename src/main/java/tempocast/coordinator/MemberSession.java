@@ -105,6 +105,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private final Clock clock;
   private final long tdMillis;
   private final int window;
+  private final long windowBytes;
+  /** Sent, unacknowledged runs of delivery lines: {last seq of the run, its bytes}, oldest first. */
+  private final java.util.ArrayDeque<long[]> inFlightRuns = new java.util.ArrayDeque<>();
+  private long inFlightBytes;
 
   private final String group;
   private final String member;
@@ -148,6 +152,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     this.clock = clock;
     this.tdMillis = settings.td().toMillis();
     this.window = settings.deliveryWindow();
+    this.windowBytes = settings.deliveryWindowBytes();
     this.group = record.group();
     this.member = record.member();
     this.incarnation = record.incarnation();
@@ -221,6 +226,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     sentUpTo = cursor;
     lastSent = cursor;
     reading = false;
+    inFlightRuns.clear();
+    inFlightBytes = 0;
     getContext().getLog().info("Member [{}] online at [{}:{}], cursor [{}]", member, host, port, cursor);
     ActorRef<Attached> replyTo = pendingAttach;
     pendingAttach = null;
@@ -311,7 +318,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       if (m.seq() <= sentUpTo) {
         continue;
       }
-      if (lastSent - cursor >= window) {
+      if (windowFull(out == null ? 0 : out.length())) {
         break;
       }
       if (m.timestamp() >= notBefore) {
@@ -324,7 +331,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       sentUpTo = m.seq();
     }
     if (out != null) {
-      link.send(out.result());
+      send(out.result());
     }
     pump();
     return this;
@@ -338,6 +345,9 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     if (acked > cursor) {
       cursor = acked;
       cursorDirty = true;
+    }
+    while (!inFlightRuns.isEmpty() && inFlightRuns.peekFirst()[0] <= cursor) {
+      inFlightBytes -= inFlightRuns.pollFirst()[1];
     }
     skipUnowed();
     pump();
@@ -358,18 +368,19 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       return;
     }
     long inFlight = lastSent - cursor;
-    if (inFlight >= window / 2) {
+    if (inFlight >= window / 2 || inFlightBytes >= windowBytes / 2) {
       return; // wait for ACKs
     }
     reading = true;
     int id = linkId;
     int max = (int) Math.min(window - inFlight, 4096);
+    long maxBytes = windowBytes - inFlightBytes;
     getContext()
         .ask(
             JournalStore.ReadResult.class,
             journal,
             settings.askTimeout(),
-            ref -> new MessageJournal.Read(group, sentUpTo + 1, notBefore, max, ref),
+            ref -> new MessageJournal.Read(group, sentUpTo + 1, notBefore, max, maxBytes, ref),
             (r, err) ->
                 new ReplayRead(id, err == null ? r : new JournalStore.ReadResult(List.of(), sentUpTo)));
   }
@@ -388,7 +399,9 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
           lastSent = m.seq();
         }
       }
-      link.send(out.result());
+      if (out.length() > 0) {
+        send(out.result());
+      }
     }
     boolean progressed = r.result().upTo() > sentUpTo;
     sentUpTo = Math.max(sentUpTo, r.result().upTo());
@@ -397,6 +410,17 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       pump();
     }
     return this;
+  }
+
+  /** Whether sending {@code pending} more bytes now would pass the window. */
+  private boolean windowFull(long pending) {
+    return lastSent - cursor >= window || inFlightBytes + pending >= windowBytes;
+  }
+
+  private void send(ByteString lines) {
+    inFlightRuns.addLast(new long[] {lastSent, lines.length()});
+    inFlightBytes += lines.length();
+    link.send(lines);
   }
 
   private Behavior<Command> onFlushCursor() {

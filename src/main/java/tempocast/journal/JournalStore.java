@@ -35,7 +35,13 @@ public interface JournalStore extends AutoCloseable {
   /** Stores the batch atomically; with {@code sync} it is on disk (fsync) before returning. */
   void append(List<StoredMessage> batch, boolean sync);
 
-  ReadResult read(String group, long from, long notBefore, int max);
+  /** As {@link #read(String, long, long, int, long)} with no bound on bytes. */
+  default ReadResult read(String group, long from, long notBefore, int max) {
+    return read(group, from, notBefore, max, Long.MAX_VALUE);
+  }
+
+  /** Stops early once the texts read reach {@code maxBytes} (always returning at least one). */
+  ReadResult read(String group, long from, long notBefore, int max, long maxBytes);
 
   /**
    * Deletes the group's messages with {@code seq <= maxSeq} and {@code timestamp < olderThan}, from

@@ -35,8 +35,17 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   public record AppendFailed(List<StoredMessage> messages, String reason) implements AppendResult {}
 
   public record Read(
-      String group, long from, long notBefore, int max, ActorRef<JournalStore.ReadResult> replyTo)
-      implements Command {}
+      String group,
+      long from,
+      long notBefore,
+      int max,
+      long maxBytes,
+      ActorRef<JournalStore.ReadResult> replyTo)
+      implements Command {
+    public Read(String group, long from, long notBefore, int max, ActorRef<JournalStore.ReadResult> replyTo) {
+      this(group, from, notBefore, max, Long.MAX_VALUE, replyTo);
+    }
+  }
 
   /** Creates or replaces a member record; {@code replyTo} may be null when nobody waits. */
   public record SaveMember(MemberRecord record, ActorRef<Saved> replyTo) implements Command {}
@@ -165,7 +174,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     flush();
     JournalStore.ReadResult result;
     try {
-      result = store.read(r.group(), r.from(), r.notBefore(), r.max());
+      result = store.read(r.group(), r.from(), r.notBefore(), r.max(), r.maxBytes());
     } catch (StoreException e) {
       getContext().getLog().error("Journal read failed: {}", e.getMessage());
       result = new JournalStore.ReadResult(List.of(), r.from() - 1);

@@ -121,12 +121,15 @@ public final class RocksDbJournalStore implements JournalStore {
   }
 
   @Override
-  public ReadResult read(String group, long from, long notBefore, int max) {
+  public ReadResult read(String group, long from, long notBefore, int max, long maxBytes) {
     List<StoredMessage> out = new ArrayList<>();
+    long bytes = 0;
     long upTo = from - 1;
     byte[] prefix = groupPrefix('M', group);
     try (RocksIterator it = db.newIterator()) {
-      for (it.seek(messageKey(group, from)); it.isValid() && out.size() < max; it.next()) {
+      for (it.seek(messageKey(group, from));
+          it.isValid() && out.size() < max && bytes < maxBytes;
+          it.next()) {
         byte[] key = it.key();
         if (!hasPrefix(key, prefix)) {
           break;
@@ -135,9 +138,10 @@ public final class RocksDbJournalStore implements JournalStore {
         upTo = m.seq();
         if (m.timestamp() >= notBefore) {
           out.add(m);
+          bytes += m.text().length;
         }
       }
-      if (out.size() < max) {
+      if (out.size() < max && bytes < maxBytes) {
         // Passed the end of what is stored: nothing up to the group's last seq is left to read.
         upTo = Math.max(upTo, lastSeqByGroup.getOrDefault(group, 0L));
       }

@@ -24,7 +24,12 @@ final class GroupFixture {
   final ActorRef<GroupManager.Command> group;
 
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
-    this(kit, dir, td, clock, 0, List.of(), List.of());
+    this(kit, dir, td, clock, 0, List.of(), List.of(), 8, 1 << 20);
+  }
+
+  GroupFixture(
+      ActorTestKit kit, Path dir, Duration td, Clock clock, long lastSeq, List<MemberRecord> members, List<StoredMessage> recent) {
+    this(kit, dir, td, clock, lastSeq, members, recent, 8, 1 << 20);
   }
 
   /** A group recovered from a journal: its last seq, its members and its latest messages. */
@@ -35,13 +40,15 @@ final class GroupFixture {
       Clock clock,
       long lastSeq,
       List<MemberRecord> members,
-      List<StoredMessage> recent) {
+      List<StoredMessage> recent,
+      int window,
+      long windowBytes) {
     this.kit = kit;
     this.sent = kit.createTestProbe();
     this.receivers = new FakeReceivers(sent);
     CoordinatorSettings settings =
         new CoordinatorSettings(
-            0, td, "127.0.0.1", dir, false, 8, Duration.ofMinutes(1), Duration.ofSeconds(1),
+            0, td, "127.0.0.1", dir, false, window, windowBytes, Duration.ofMinutes(1), Duration.ofSeconds(1),
             Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1),
             Duration.ofMillis(100), 1000);
     RocksDbJournalStore store = RocksDbJournalStore.open(dir);

@@ -156,6 +156,38 @@ class GroupManagerTest {
   }
 
   @Test
+  void bigMessagesAreBoundedByTheWindowInBytes() {
+    GroupFixture big =
+        new GroupFixture(kit, dir.resolve("big"), Duration.ofSeconds(30), Clock.systemUTC(), 0, List.of(), List.of(), 1000, 200_000);
+    big.register("alice", 1);
+    String text = "x".repeat(60_000);
+    for (int i = 1; i <= 10; i++) {
+      assertEquals("OK SENT main " + i, big.publish("alice", null, text));
+    }
+    // The window may be passed by the one run that crosses it, never by more.
+    long bytes = 0;
+    int lines = 0;
+    while (true) {
+      FakeReceivers.Sent s;
+      try {
+        s = big.sent.receiveMessage(Duration.ofMillis(500));
+      } catch (AssertionError quiet) {
+        break;
+      }
+      bytes += s.lines().length();
+      lines += s.lines().split("\n").length;
+    }
+    assertTrue(lines < 10 && bytes <= 200_000 + 66_560, lines + " lines, " + bytes + " bytes in flight");
+    big.receivers.ack("alice", lines);
+    while (lines < 10) {
+      String s = big.nextTo("alice");
+      lines += s.split("\n").length;
+      big.receivers.ack("alice", lines);
+    }
+    assertEquals(10, lines);
+  }
+
+  @Test
   void deliveriesStopAtTheWindowAndResumeOnAck() {
     g.register("alice", 1);
     for (int i = 1; i <= 20; i++) {

@@ -15,7 +15,6 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -23,19 +22,18 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import tempocast.journal.JournalStore;
 import tempocast.journal.RocksDbJournalStore;
 import tempocast.protocol.StoredMessage;
 
 /**
- * The RocksDB journal on disk: appending a group-commit batch (no fsync, as the default write
- * path; {@code sync = true} is fsync = always), and reading a replay batch back.
+ * The RocksDB journal on disk: appending one group-commit batch (no fsync, the default write
+ * path; {@code sync = true} is fsync = always).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class JournalBenchmark {
   static final byte[] TEXT = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
@@ -49,20 +47,11 @@ public class JournalBenchmark {
   Path dir;
   RocksDbJournalStore store;
   long seq;
-  long readFrom;
 
   @Setup(Level.Trial)
   public void open() throws IOException {
     dir = Files.createTempDirectory(Path.of("target"), "jmh-journal");
     store = RocksDbJournalStore.open(dir);
-    List<StoredMessage> fill = new ArrayList<>();
-    for (int i = 0; i < 100_000; i++) {
-      fill.add(message());
-      if (fill.size() == 1000) {
-        store.append(fill, false);
-        fill.clear();
-      }
-    }
   }
 
   StoredMessage message() {
@@ -77,14 +66,6 @@ public class JournalBenchmark {
       b.add(message());
     }
     store.append(b, sync);
-  }
-
-  /** One replay read of 256 messages, as a member catching up does (per message). */
-  @Benchmark
-  @OperationsPerInvocation(256)
-  public JournalStore.ReadResult read256() {
-    readFrom = readFrom >= 90_000 ? 1 : readFrom + 256;
-    return store.read("main", readFrom, Long.MIN_VALUE, 256);
   }
 
   @TearDown(Level.Trial)

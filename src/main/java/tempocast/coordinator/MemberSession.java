@@ -99,6 +99,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   }
 
   private final CoordinatorSettings settings;
+  private final TimerScheduler<Command> timers;
   private final ActorRef<MessageJournal.Command> journal;
   private final ActorRef<WentOffline> groupManager;
   private final DeliveryLink.Connector connector;
@@ -164,7 +165,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     this.online = false;
     // A member the coordinator had online when it stopped is offline from now: this start-up.
     this.offlineSince = record.online() ? clock.millis() : record.offlineSince();
-    timers.startTimerWithFixedDelay(FlushCursor.INSTANCE, settings.cursorFlushInterval());
+    this.timers = timers;
   }
 
   @Override
@@ -344,7 +345,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     long acked = Math.min(a.seq(), lastSent); // never past what was sent
     if (acked > cursor) {
       cursor = acked;
-      cursorDirty = true;
+      markCursorDirty();
     }
     while (!inFlightRuns.isEmpty() && inFlightRuns.peekFirst()[0] <= cursor) {
       inFlightBytes -= inFlightRuns.pollFirst()[1];
@@ -359,7 +360,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     if (lastSent <= cursor && sentUpTo > cursor) {
       cursor = sentUpTo;
       lastSent = sentUpTo;
-      cursorDirty = true;
+      markCursorDirty();
     }
   }
 
@@ -421,6 +422,17 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     inFlightRuns.addLast(new long[] {lastSent, lines.length()});
     inFlightBytes += lines.length();
     link.send(lines);
+  }
+
+  /**
+   * The cursor reaches the journal at most once per flush interval, and only when it moved: a
+   * group of many idle or offline members costs no timer ticks.
+   */
+  private void markCursorDirty() {
+    cursorDirty = true;
+    if (!timers.isTimerActive(FlushCursor.INSTANCE)) {
+      timers.startSingleTimer(FlushCursor.INSTANCE, settings.cursorFlushInterval());
+    }
   }
 
   private Behavior<Command> onFlushCursor() {

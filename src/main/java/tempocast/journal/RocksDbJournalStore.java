@@ -36,7 +36,8 @@ public final class RocksDbJournalStore implements JournalStore {
 
   private final Path dir;
   private final Options options;
-  private final RocksDB db;
+  /** Null after a failed write until it is reopened: RocksDB refuses every write after one fails. */
+  private RocksDB db;
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
   private final Map<String, Long> lastSeqByGroup = new HashMap<>();
@@ -60,7 +61,9 @@ public final class RocksDbJournalStore implements JournalStore {
             .setParanoidChecks(true)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setWriteBufferSize(32L * 1024 * 1024)
-            .setMaxOpenFiles(256);
+            .setMaxOpenFiles(256)
+            // No preallocated log space: a full disk fails the write it affects, at once.
+            .setAllowFAllocate(false);
     try {
       return new RocksDbJournalStore(dir, options, RocksDB.open(options, dir.toString()));
     } catch (RocksDBException e) {
@@ -85,7 +88,7 @@ public final class RocksDbJournalStore implements JournalStore {
   @Override
   public Snapshot load() {
     List<MemberRecord> members = new ArrayList<>();
-    try (RocksIterator it = db.newIterator()) {
+    try (RocksIterator it = db().newIterator()) {
       for (it.seek(new byte[] {'G'}); it.isValid() && it.key()[0] == 'G'; it.next()) {
         String group = new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8);
         lastSeqByGroup.put(group, ByteBuffer.wrap(it.value()).getLong());
@@ -113,11 +116,37 @@ public final class RocksDbJournalStore implements JournalStore {
       for (Map.Entry<String, Long> e : high.entrySet()) {
         wb.put(groupKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
       }
-      db.write(sync ? syncWrite : asyncWrite, wb);
+      write(sync, wb, "cannot write the journal");
       high.forEach((g, s) -> lastSeqByGroup.merge(g, s, Math::max));
     } catch (RocksDBException e) {
       throw new StoreException("cannot write the journal: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Writes a batch. After a failed write (a full disk, say) RocksDB refuses all writes, so the
+   * next one first reopens the database, which replays its log: the store recovers by itself
+   * once the cause is gone, and nothing that was acknowledged is lost.
+   */
+  private void write(boolean sync, WriteBatch wb, String what) {
+    try {
+      db().write(sync ? syncWrite : asyncWrite, wb);
+    } catch (RocksDBException e) {
+      db.close();
+      db = null;
+      throw new StoreException(what + ": " + e.getMessage(), e);
+    }
+  }
+
+  private RocksDB db() {
+    if (db == null) {
+      try {
+        db = RocksDB.open(options, dir.toString());
+      } catch (RocksDBException e) {
+        throw new StoreException("cannot reopen the journal in " + dir + ": " + e.getMessage(), e);
+      }
+    }
+    return db;
   }
 
   @Override
@@ -126,7 +155,7 @@ public final class RocksDbJournalStore implements JournalStore {
     long bytes = 0;
     long upTo = from - 1;
     byte[] prefix = groupPrefix('M', group);
-    try (RocksIterator it = db.newIterator()) {
+    try (RocksIterator it = db().newIterator()) {
       for (it.seek(messageKey(group, from));
           it.isValid() && out.size() < max && bytes < maxBytes;
           it.next()) {
@@ -154,7 +183,7 @@ public final class RocksDbJournalStore implements JournalStore {
     byte[] prefix = groupPrefix('M', group);
     long deleted = 0;
     byte[] lastKey = null;
-    try (RocksIterator it = db.newIterator()) {
+    try (RocksIterator it = db().newIterator()) {
       for (it.seek(prefix); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (!hasPrefix(key, prefix)) {
@@ -170,9 +199,10 @@ public final class RocksDbJournalStore implements JournalStore {
       }
     }
     if (lastKey != null) {
-      try {
-        long lastSeq = ByteBuffer.wrap(lastKey, lastKey.length - 8, 8).getLong();
-        db.deleteRange(asyncWrite, prefix, messageKey(group, lastSeq + 1));
+      long lastSeq = ByteBuffer.wrap(lastKey, lastKey.length - 8, 8).getLong();
+      try (WriteBatch wb = new WriteBatch()) {
+        wb.deleteRange(prefix, messageKey(group, lastSeq + 1));
+        write(false, wb, "cannot prune the journal");
       } catch (RocksDBException e) {
         throw new StoreException("cannot prune the journal: " + e.getMessage(), e);
       }
@@ -182,8 +212,9 @@ public final class RocksDbJournalStore implements JournalStore {
 
   @Override
   public void putMember(MemberRecord r, boolean sync) {
-    try {
-      db.put(sync ? syncWrite : asyncWrite, memberKey(r.group(), r.member()), encodeMember(r));
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.put(memberKey(r.group(), r.member()), encodeMember(r));
+      write(sync, wb, "cannot write member " + r.member());
     } catch (RocksDBException e) {
       throw new StoreException("cannot write member " + r.member() + ": " + e.getMessage(), e);
     }
@@ -191,8 +222,9 @@ public final class RocksDbJournalStore implements JournalStore {
 
   @Override
   public void removeMember(String group, String member, boolean sync) {
-    try {
-      db.delete(sync ? syncWrite : asyncWrite, memberKey(group, member));
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.delete(memberKey(group, member));
+      write(sync, wb, "cannot remove member " + member);
     } catch (RocksDBException e) {
       throw new StoreException("cannot remove member " + member + ": " + e.getMessage(), e);
     }
@@ -200,12 +232,14 @@ public final class RocksDbJournalStore implements JournalStore {
 
   @Override
   public void close() {
-    try {
-      db.syncWal();
-    } catch (RocksDBException e) {
-      // closing anyway; the WAL has every acknowledged write
+    if (db != null) {
+      try {
+        db.syncWal();
+      } catch (RocksDBException e) {
+        // closing anyway; the WAL has every acknowledged write
+      }
+      db.close();
     }
-    db.close();
     syncWrite.close();
     asyncWrite.close();
     options.close();

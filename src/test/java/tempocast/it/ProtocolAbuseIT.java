@@ -27,7 +27,7 @@ import tempocast.it.ProcessFixture.Participant;
 
 /**
  * The coordinator's command port against raw TCP clients (docs/PROTOCOL.md): garbage, invalid UTF-8,
- * an over-long line, a cut-off line, lots of idle connections do not disturb normal participants; and
+ * an over-long line, a cut-off line, 2,000 idle connections do not disturb normal participants; and
  * the protocol is usable by hand (REGISTER with our own receiver, HELLO/MSG/ACK, MSGID de-duplication,
  * pipelining, DISCONNECT/RECONNECT cursor, error codes).
  */
@@ -60,9 +60,9 @@ class ProtocolAbuseIT extends ItBase {
         List<RawLineSocket> idle = new ArrayList<>();
         try {
             // many idle connections
-            for (int i = 0; i < 100; i++) idle.add(RawLineSocket.connect(c.port));
-            alice.msend("with 100 idle connections");
-            legit.add("with 100 idle connections");
+            for (int i = 0; i < 2000; i++) idle.add(RawLineSocket.connect(c.port));
+            alice.msend("with 2000 idle connections");
+            legit.add("with 2000 idle connections");
 
             // random garbage (with some newlines in it), then close
             try (RawLineSocket g = RawLineSocket.connect(c.port)) {

@@ -88,10 +88,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private record SessionWentOffline(MemberSession.WentOffline event) implements Command {}
 
-  private record Detached(String member, MessageJournal.Saved saved, ActorRef<String> replyTo)
-      implements Command {}
-
-  private record Removed(String member, MessageJournal.Saved saved, ActorRef<String> replyTo)
+  /** A membership change reached the journal (or not): reply {@code okReply}, or say what failed. */
+  private record MembershipStored(
+      String okReply, String change, MessageJournal.Saved saved, ActorRef<String> replyTo)
       implements Command {}
 
   /** How many recent message IDs per member are remembered to recognise a retried MSEND. */
@@ -198,9 +197,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .onMessage(Reconnect.class, this::onReconnect)
         .onMessage(AttachDone.class, this::onAttachDone)
         .onMessage(Disconnect.class, this::onDisconnect)
-        .onMessage(Detached.class, this::onDetached)
+        .onMessage(MembershipStored.class, this::onMembershipStored)
         .onMessage(Deregister.class, this::onDeregister)
-        .onMessage(Removed.class, this::onRemoved)
         .onMessage(SessionWentOffline.class, this::onSessionWentOffline)
         .onMessage(GetMembers.class, this::onGetMembers)
         .build();
@@ -397,20 +395,21 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
               settings.askTimeout(),
               MemberSession.Detach::new,
               (saved, err) ->
-                  new Detached(
-                      d.member(),
+                  new MembershipStored(
+                      Replies.disconnected(group, d.member()),
+                      "the disconnect",
                       err == null ? saved : new MessageJournal.Saved("timed out"),
                       d.replyTo()));
     }
     return this;
   }
 
-  private Behavior<Command> onDetached(Detached d) {
-    d.replyTo()
+  private Behavior<Command> onMembershipStored(MembershipStored s) {
+    s.replyTo()
         .tell(
-            d.saved().ok()
-                ? Replies.disconnected(group, d.member())
-                : Replies.error(Replies.STORAGE, "cannot store the disconnect: " + d.saved().error()));
+            s.saved().ok()
+                ? s.okReply()
+                : Replies.error(Replies.STORAGE, "cannot store " + s.change() + ": " + s.saved().error()));
     return this;
   }
 
@@ -433,17 +432,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             settings.askTimeout(),
             ref -> new MessageJournal.RemoveMember(group, d.member(), ref),
             (saved, err) ->
-                new Removed(
-                    d.member(), err == null ? saved : new MessageJournal.Saved("timed out"), d.replyTo()));
-    return this;
-  }
-
-  private Behavior<Command> onRemoved(Removed r) {
-    r.replyTo()
-        .tell(
-            r.saved().ok()
-                ? Replies.deregistered(group, r.member())
-                : Replies.error(Replies.STORAGE, "cannot store the deregistration: " + r.saved().error()));
+                new MembershipStored(
+                    Replies.deregistered(group, d.member()),
+                    "the deregistration",
+                    err == null ? saved : new MessageJournal.Saved("timed out"),
+                    d.replyTo()));
     return this;
   }
 

@@ -47,8 +47,6 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
    */
   public record SetFloor(String group, long seq) implements Command {}
 
-  public record GetLastSeq(String group, ActorRef<Long> replyTo) implements Command {}
-
   public static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -128,10 +126,6 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
     return newReceiveBuilder()
         .onMessage(Write.class, this::onWrite)
         .onMessage(SetFloor.class, this::onSetFloor)
-        .onMessage(GetLastSeq.class, g -> {
-          g.replyTo().tell(lastSeq.getOrDefault(g.group(), 0L));
-          return this;
-        })
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }

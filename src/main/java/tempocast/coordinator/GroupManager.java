@@ -86,8 +86,6 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private record Journaled(MessageJournal.AppendResult result) implements Command {}
 
-  private record SessionWentOffline(MemberSession.WentOffline event) implements Command {}
-
   /** A membership change reached the journal (or not): reply {@code okReply}, or say what failed. */
   private record MembershipStored(
       String okReply, String change, MessageJournal.Saved saved, ActorRef<String> replyTo)
@@ -100,7 +98,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     final ActorRef<MemberSession.Command> session;
     final long incarnation;
     final String secretHash;
+    /**
+     * Online by the member's own account: registered or reconnected, and no DISCONNECT since. Its
+     * receiver may be unreachable for a while; the session reaches it again by itself.
+     */
     boolean online;
+
     boolean attaching;
     final Map<String, Long> recentIds =
         new LinkedHashMap<>(16, 0.75f, false) {
@@ -143,7 +146,6 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private final DeliveryLink.Connector connector;
   private final Clock clock;
   private final ActorRef<MessageJournal.AppendResult> journalAdapter;
-  private final ActorRef<MemberSession.WentOffline> offlineAdapter;
   private final Map<String, Member> members = new HashMap<>();
   /** Senders waiting for their message to be stored, by seq. */
   private final TreeMap<Long, List<ActorRef<String>>> waiting = new TreeMap<>();
@@ -169,14 +171,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     this.connector = connector;
     this.clock = clock;
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
-    this.offlineAdapter = ctx.messageAdapter(MemberSession.WentOffline.class, SessionWentOffline::new);
     for (MemberRecord r : recovered) {
       Member m = new Member(spawnSession(r, lastSeq), r.incarnation(), r.secretHash());
+      // Online when the coordinator stopped: its session reaches its receiver again unasked.
+      m.online = r.online();
       members.put(r.member(), m);
-      if (r.online()) {
-        // It was online when the coordinator stopped: reconnect to its receiver unasked.
-        attach(r.member(), m, r.host(), r.port(), false, null);
-      }
     }
     // A sender whose MSEND got no answer before the coordinator stopped sends it again.
     for (StoredMessage msg : recent) {
@@ -199,7 +198,6 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .onMessage(Disconnect.class, this::onDisconnect)
         .onMessage(MembershipStored.class, this::onMembershipStored)
         .onMessage(Deregister.class, this::onDeregister)
-        .onMessage(SessionWentOffline.class, this::onSessionWentOffline)
         .onMessage(GetMembers.class, this::onGetMembers)
         .build();
   }
@@ -212,7 +210,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             + (++sessionCount); // unique, so a quick re-register never meets a stopping namesake
     return getContext()
         .spawn(
-            MemberSession.create(r, headSeq, settings, journal, offlineAdapter, connector, clock),
+            MemberSession.create(r, headSeq, settings, journal, connector, clock),
             name);
   }
 
@@ -437,14 +435,6 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
                     "the deregistration",
                     err == null ? saved : new MessageJournal.Saved("timed out"),
                     d.replyTo()));
-    return this;
-  }
-
-  private Behavior<Command> onSessionWentOffline(SessionWentOffline s) {
-    Member m = members.get(s.event().member());
-    if (m != null && m.session.equals(s.event().session()) && !m.attaching) {
-      m.online = false;
-    }
     return this;
   }
 

@@ -23,6 +23,13 @@ import tempocast.protocol.StoredMessage;
  * One member of a group: whether it is online, since when it is offline, its cursor (the highest
  * sequence number its receiver acknowledged), and the delivery link while it is online.
  *
+ * <p>A member is offline only when it says so (DISCONNECT, or a failed RECONNECT). A member whose
+ * receiver stops answering (heartbeat timeout, a broken connection, a coordinator restart) is
+ * <em>lost</em>: the session keeps trying to reach its receiver, with a backoff of at most twice
+ * the heartbeat interval, and resumes deliveries by itself as soon as the receiver answers, under
+ * the td rule counted from the moment it was lost. Otherwise the participant, which never
+ * disconnected, would wait for deliveries that the coordinator waits for it to ask for.
+ *
  * <p>Live messages go straight to the link while the member keeps up. At most {@code
  * delivery-window} messages are unacknowledged; past that, and after a reconnect, the session reads
  * what the member is owed from the journal, so a slow or long-offline member costs disk, not
@@ -46,7 +53,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     }
   }
 
-  /** Go offline (the member said DISCONNECT). */
+  /** Go offline (the member said DISCONNECT), also when its receiver is lost. */
   public record Detach(ActorRef<MessageJournal.Saved> replyTo) implements Command {}
 
   /** Messages just stored; {@code lines} are their delivery lines, in the same order. */
@@ -54,7 +61,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  public record Status(String member, boolean online, long cursor, long offlineSince) {}
+  /** {@code lost}: online by the member's account, but its receiver cannot be reached now. */
+  public record Status(String member, boolean online, boolean lost, long cursor, long offlineSince) {}
 
   /** The receiver acknowledged everything up to {@code seq} on link {@code linkId}. */
   public record LinkAcked(int linkId, long seq) implements Command {}
@@ -74,8 +82,12 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     INSTANCE
   }
 
-  /** Tells the group manager that a member went offline without saying so. */
-  public record WentOffline(String member, ActorRef<Command> session) {}
+  /** Time to try the lost member's receiver again. */
+  private enum Reattach implements Command {
+    INSTANCE
+  }
+
+  private static final java.time.Duration FIRST_REATTACH_DELAY = java.time.Duration.ofMillis(100);
 
   /** {@code headSeq}: the group's last sequence number, so a recovered member knows what it is owed. */
   public static Behavior<Command> create(
@@ -83,7 +95,6 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       long headSeq,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
-      ActorRef<WentOffline> groupManager,
       DeliveryLink.Connector connector,
       Clock clock) {
     // A bug in one delivery must not strand the member: its state (cursor, link) stays valid
@@ -94,14 +105,13 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
                     Behaviors.withTimers(
                         timers ->
                             new MemberSession(
-                                ctx, timers, record, headSeq, settings, journal, groupManager, connector, clock))))
+                                ctx, timers, record, headSeq, settings, journal, connector, clock))))
         .onFailure(RuntimeException.class, SupervisorStrategy.resume());
   }
 
   private final CoordinatorSettings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<MessageJournal.Command> journal;
-  private final ActorRef<WentOffline> groupManager;
   private final DeliveryLink.Connector connector;
   private final Clock clock;
   private final long tdMillis;
@@ -118,7 +128,11 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private String host;
   private int port;
 
+  /** The delivery link is up. */
   private boolean online;
+  /** Online by the member's account, but its receiver is not reachable: the session retries. */
+  private boolean lost;
+  private int reattachAttempts;
   private long offlineSince;
   private long cursor;
   private boolean cursorDirty;
@@ -126,6 +140,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private DeliveryLink link;
   private int linkId;
   private boolean attaching;
+  /** Whether the pending attach is a REGISTER (owed everything after its incarnation). */
+  private boolean attachingFresh;
+  /** Who waits for the pending attach; null for the session's own retry of a lost receiver. */
+  private ActorRef<Attached> pendingAttach;
   /** Everything up to here is sent, or was not owed. */
   private long sentUpTo;
   /** The highest seq actually written to the link. */
@@ -142,13 +160,11 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       long headSeq,
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
-      ActorRef<WentOffline> groupManager,
       DeliveryLink.Connector connector,
       Clock clock) {
     super(ctx);
     this.settings = settings;
     this.journal = journal;
-    this.groupManager = groupManager;
     this.connector = connector;
     this.clock = clock;
     this.tdMillis = settings.td().toMillis();
@@ -163,9 +179,19 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     this.cursor = record.cursor();
     this.headSeq = Math.max(record.cursor(), headSeq);
     this.online = false;
-    // A member the coordinator had online when it stopped is offline from now: this start-up.
-    this.offlineSince = record.online() ? clock.millis() : record.offlineSince();
     this.timers = timers;
+    if (record.online()) {
+      // Online when the coordinator stopped: lost from this start-up on (or from when its receiver
+      // was lost before), and reached again unasked.
+      this.offlineSince = record.offlineSince() >= 0 ? record.offlineSince() : clock.millis();
+      this.lost = true;
+      if (record.offlineSince() < 0) {
+        journal.tell(new MessageJournal.SaveMember(record(), null));
+      }
+      timers.startSingleTimer(Reattach.INSTANCE, java.time.Duration.ZERO);
+    } else {
+      this.offlineSince = record.offlineSince();
+    }
   }
 
   @Override
@@ -181,46 +207,66 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
         .onMessage(LinkClosed.class, this::onLinkClosed)
         .onMessage(ReplayRead.class, this::onReplayRead)
         .onMessageEquals(FlushCursor.INSTANCE, this::onFlushCursor)
+        .onMessageEquals(Reattach.INSTANCE, this::onReattach)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onAttach(Attach a) {
-    if (attaching) {
+    if (attaching && pendingAttach != null) {
       a.replyTo()
           .tell(new Attached(member, "busy", "another REGISTER or RECONNECT is in progress"));
       return this;
     }
-    long now = clock.millis();
+    // The member's own word supersedes the session's retries of a lost receiver.
+    timers.cancel(Reattach.INSTANCE);
     if (online) {
       // The member says it is offline, so the link we hold is dead even if TCP has not noticed.
-      goOffline(now, "replaced by a new RECONNECT");
+      goOffline(clock.millis(), "replaced by a new RECONNECT");
     }
-    notBefore = a.fresh() ? Retention.EVERYTHING : Retention.replayNotBefore(offlineSince, now, tdMillis);
     host = a.host();
     port = a.port();
+    startAttach(a.fresh(), a.replyTo());
+    return this;
+  }
+
+  /** Connects to the receiver at host:port; the outcome comes back as LinkUp or LinkFailed. */
+  private void startAttach(boolean fresh, ActorRef<Attached> replyTo) {
     attaching = true;
+    attachingFresh = fresh;
+    pendingAttach = replyTo;
     int id = ++linkId;
+    // A retry waits for the receiver's first answer: a stopped process's kernel still accepts
+    // the connection, and the member must not count as reached until the receiver itself speaks.
+    boolean awaitAnswer = replyTo == null;
     getContext()
         .pipeToSelf(
-            connector.connect(host, port, group, member, id, getContext().getSelf()),
+            connector.connect(host, port, group, member, id, awaitAnswer, getContext().getSelf()),
             (l, err) ->
                 err == null
                     ? new LinkUp(id, l)
                     : new LinkFailed(id, TcpDeliveryConnector.describe(err)));
-    pendingAttach = a.replyTo();
-    return this;
   }
-
-  private ActorRef<Attached> pendingAttach;
 
   private Behavior<Command> onLinkUp(LinkUp up) {
     if (up.linkId() != linkId || !attaching) {
       up.link().close();
       return this;
     }
+    long now = clock.millis();
     attaching = false;
+    notBefore =
+        attachingFresh ? Retention.EVERYTHING : Retention.replayNotBefore(offlineSince, now, tdMillis);
+    if (lost && pendingAttach == null) {
+      getContext()
+          .getLog()
+          .info(
+              "Member [{}] reachable again at [{}:{}] after [{}] attempts, offline for [{}] ms",
+              member, host, port, reattachAttempts, now - offlineSince);
+    }
+    lost = false;
+    reattachAttempts = 0;
     link = up.link();
     online = true;
     offlineSince = -1;
@@ -232,15 +278,21 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     getContext().getLog().info("Member [{}] online at [{}:{}], cursor [{}]", member, host, port, cursor);
     ActorRef<Attached> replyTo = pendingAttach;
     pendingAttach = null;
-    getContext()
-        .ask(
-            MessageJournal.Saved.class,
-            journal,
-            settings.askTimeout(),
-            ref -> new MessageJournal.SaveMember(record(), ref),
-            (saved, err) ->
-                new AttachSaved(
-                    up.linkId(), replyTo, err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+    if (replyTo == null) {
+      journal.tell(new MessageJournal.SaveMember(record(), null));
+    } else {
+      getContext()
+          .ask(
+              MessageJournal.Saved.class,
+              journal,
+              settings.askTimeout(),
+              ref -> new MessageJournal.SaveMember(record(), ref),
+              (saved, err) ->
+                  new AttachSaved(
+                      up.linkId(),
+                      replyTo,
+                      err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+    }
     pump();
     return this;
   }
@@ -264,6 +316,23 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     attaching = false;
     ActorRef<Attached> replyTo = pendingAttach;
     pendingAttach = null;
+    if (replyTo == null) {
+      if (reattachAttempts == 1) {
+        getContext()
+            .getLog()
+            .info(
+                "Member [{}] lost: cannot reach its receiver at [{}:{}] ({}); retrying until it answers",
+                member, host, port, f.reason());
+      }
+      scheduleReattach();
+      return this;
+    }
+    // The member asked to be online at an address that does not answer: it is offline now, as
+    // its participant, which released that address, believes too.
+    if (lost) {
+      lost = false;
+      journal.tell(new MessageJournal.SaveMember(record(), null));
+    }
     replyTo.tell(
         new Attached(
             member,
@@ -276,17 +345,42 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     if (online) {
       goOffline(clock.millis(), "member disconnected");
     }
+    if (lost) {
+      lost = false;
+      timers.cancel(Reattach.INSTANCE);
+      if (attaching) {
+        attaching = false;
+        linkId++; // the retry under way is void
+      }
+    }
     journal.tell(new MessageJournal.SaveMember(record(), d.replyTo()));
     return this;
   }
 
   private Behavior<Command> onLinkClosed(LinkClosed c) {
     if (c.linkId() == linkId && online) {
-      goOffline(clock.millis(), c.reason());
+      goOffline(clock.millis(), c.reason() + "; reconnecting to it");
+      lost = true;
+      reattachAttempts = 0;
       journal.tell(new MessageJournal.SaveMember(record(), null));
-      groupManager.tell(new WentOffline(member, getContext().getSelf()));
+      timers.startSingleTimer(Reattach.INSTANCE, FIRST_REATTACH_DELAY);
     }
     return this;
+  }
+
+  private Behavior<Command> onReattach() {
+    if (lost && !attaching && !online) {
+      reattachAttempts++;
+      startAttach(false, null);
+    }
+    return this;
+  }
+
+  /** Backoff doubling from 100 ms to twice the heartbeat interval. */
+  private void scheduleReattach() {
+    long max = Math.max(FIRST_REATTACH_DELAY.toMillis(), 2 * settings.heartbeatInterval().toMillis());
+    long delay = FIRST_REATTACH_DELAY.toMillis() << Math.min(reattachAttempts, 16);
+    timers.startSingleTimer(Reattach.INSTANCE, java.time.Duration.ofMillis(Math.min(delay, max)));
   }
 
   private void goOffline(long now, String reason) {
@@ -444,7 +538,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   }
 
   private Behavior<Command> onGetStatus(GetStatus g) {
-    g.replyTo().tell(new Status(member, online, cursor, offlineSince));
+    g.replyTo().tell(new Status(member, online, lost, cursor, offlineSince));
     return this;
   }
 
@@ -460,6 +554,14 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
 
   private MemberRecord record() {
     return new MemberRecord(
-        group, member, incarnation, online, online ? -1 : offlineSince, cursor, host, port, secretHash);
+        group,
+        member,
+        incarnation,
+        online || lost,
+        online ? -1 : offlineSince,
+        cursor,
+        host,
+        port,
+        secretHash);
   }
 }

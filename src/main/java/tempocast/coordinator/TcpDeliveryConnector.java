@@ -3,7 +3,9 @@ package tempocast.coordinator;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
@@ -44,16 +46,19 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
       String group,
       String member,
       int linkId,
+      boolean awaitAnswer,
       ActorRef<MemberSession.Command> events) {
     // The session never has more than delivery-window messages in flight, one element or more
     // each, so this queue cannot overflow.
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
         Source.<ByteString>queue(settings.deliveryWindow() + 16).preMaterialize(system);
+    ByteString hello = Lines.line(DeliveryCodec.hello(group, member));
     Source<ByteString, org.apache.pekko.NotUsed> outbound =
         queue
             .second()
-            .prepend(Source.single(Lines.line(DeliveryCodec.hello(group, member))))
+            .prepend(Source.single(awaitAnswer ? hello.concat(PING) : hello))
             .keepAlive(settings.heartbeatInterval(), () -> PING);
+    CompletableFuture<Void> answered = new CompletableFuture<>();
     Pair<CompletionStage<Tcp.OutgoingConnection>, CompletionStage<org.apache.pekko.Done>> run =
         outbound
             .viaMat(
@@ -71,6 +76,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             .toMat(
                 Sink.foreach(
                     bytes -> {
+                      answered.complete(null);
                       DeliveryCodec.Ack ack = parseAck(bytes);
                       if (ack != null) {
                         events.tell(new MemberSession.LinkAcked(linkId, ack.seq()));
@@ -80,10 +86,11 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             .run(system);
     run.second()
         .whenComplete(
-            (done, err) ->
-                events.tell(
-                    new MemberSession.LinkClosed(
-                        linkId, err == null ? "receiver closed the connection" : describe(err))));
+            (done, err) -> {
+              String reason = closeReason(err);
+              answered.completeExceptionally(new IllegalStateException(reason));
+              events.tell(new MemberSession.LinkClosed(linkId, reason));
+            });
     BoundedSourceQueue<ByteString> q = queue.first();
     DeliveryLink link =
         new DeliveryLink() {
@@ -110,7 +117,24 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             }
           }
         };
-    return run.first().thenApply(c -> link);
+    CompletionStage<Tcp.OutgoingConnection> connected = run.first();
+    return awaitAnswer
+        ? connected.thenCompose(c -> answered).thenApply(a -> link)
+        : connected.thenApply(c -> link);
+  }
+
+  /** Why a delivery connection ended, in words for the log rather than the stream's exception. */
+  private String closeReason(Throwable err) {
+    if (err == null) {
+      return "its receiver closed the connection";
+    }
+    if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) {
+      long ms = settings.heartbeatTimeout().toMillis();
+      return "its receiver said nothing for "
+          + (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0))
+          + " s (heartbeat-timeout)";
+    }
+    return "the connection to its receiver broke (" + describe(err) + ")";
   }
 
   private static DeliveryCodec.Ack parseAck(ByteString bytes) {

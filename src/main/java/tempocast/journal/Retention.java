@@ -21,9 +21,13 @@ public final class Retention {
     return owedEverything(offlineSince, reconnectAt, tdMillis) ? EVERYTHING : reconnectAt - tdMillis;
   }
 
-  /** Whether the member may still be owed messages older than td, so its cursor bounds pruning. */
+  /**
+   * Whether the member may still be owed messages older than td, so its cursor bounds pruning: a
+   * member whose receiver is reachable, or one out of reach (offline, or lost without saying so)
+   * for at most td.
+   */
   public static boolean protectsBacklog(MemberRecord r, long now, long tdMillis) {
-    return r.online() || now - r.offlineSince() <= tdMillis;
+    return r.offlineSince() < 0 || now - r.offlineSince() <= tdMillis;
   }
 
   /** Messages with a timestamp below this are older than td at {@code now}. */

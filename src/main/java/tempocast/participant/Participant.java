@@ -172,6 +172,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
               String host = local.local().getAddress().getHostAddress();
               return Receiver.bind(
                       getContext().getSystem(),
+                      settings.id(),
                       host,
                       port,
                       local.coordinator(),

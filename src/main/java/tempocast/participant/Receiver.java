@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,6 +14,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -53,12 +55,15 @@ public final class Receiver {
 
   /**
    * Binds {@code host:port} (0 for any free port); fails if the port is taken. Connections from any
-   * address but the coordinator's are closed unread. {@code notices} hears, in words for the
+   * address but the coordinator's are closed unread, and so are those whose first line is not
+   * {@code HELLO GROUP member}: deliveries meant for another participant (one that used this port
+   * before) never reach this one's log. {@code notices} hears, in words for the
    * console, when the coordinator's connection is lost (it died, or was silent for {@code
    * silence}) and when it is back.
    */
   public static CompletionStage<Receiver> bind(
       ActorSystem<?> system,
+      String member,
       String host,
       int port,
       InetAddress coordinator,
@@ -87,7 +92,7 @@ public final class Receiver {
                           Flow.of(ByteString.class)
                               .via(kill.flow())
                               .idleTimeout(silence)
-                              .via(deliveryFlow(system, log, timeout))
+                              .via(deliveryFlow(system, member, log, timeout))
                               .watchTermination(Keep.right()),
                           system)
                       .whenComplete(
@@ -123,11 +128,27 @@ public final class Receiver {
     INSTANCE
   }
 
+  /** A delivery connection that does not open with this participant's HELLO. */
+  static final class ForeignHello extends RuntimeException {
+    ForeignHello(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   static Flow<ByteString, ByteString, NotUsed> deliveryFlow(
-      ActorSystem<?> system, ActorRef<MessageLog.Command> log, Duration timeout) {
+      ActorSystem<?> system, String member, ActorRef<MessageLog.Command> log, Duration timeout) {
     return Flow.of(ByteString.class)
         .via(Framing.delimiter(Lines.NEWLINE, Lines.MAX_LINE_BYTES, FramingTruncation.DISALLOW))
-        .map(Receiver::parse)
+        .statefulMap(
+            () -> Boolean.FALSE,
+            (greeted, bytes) -> {
+              if (greeted) {
+                return Pair.create(true, parse(bytes));
+              }
+              checkHello(system, member, bytes);
+              return Pair.create(true, (Incoming) Other.INSTANCE);
+            },
+            greeted -> Optional.empty())
         // While the log is busy, what arrives meanwhile forms the next run.
         .batch(
             MAX_RUN,
@@ -141,6 +162,20 @@ public final class Receiver {
               return run;
             })
         .mapAsync(1, run -> handleRun(system, log, timeout, run));
+  }
+
+  private static void checkHello(ActorSystem<?> system, String member, ByteString bytes) {
+    String line;
+    try {
+      line = Lines.decode(bytes);
+      if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Hello h && h.member().equals(member)) {
+        return;
+      }
+    } catch (ProtocolException e) {
+      line = "a line that is not HELLO";
+    }
+    system.log().warn("Refused a delivery connection that opened with [{}]: this receiver is {}'s", line, member);
+    throw new ForeignHello("delivery connection for another member: " + line);
   }
 
   private static Incoming parse(ByteString bytes) {

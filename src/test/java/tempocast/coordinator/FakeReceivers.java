@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.util.ByteString;
@@ -22,6 +23,8 @@ final class FakeReceivers implements DeliveryLink.Connector {
   final TestProbe<Sent> sent;
   final Map<String, Link> links = new ConcurrentHashMap<>();
   final Set<Integer> refused = ConcurrentHashMap.newKeySet();
+  /** Connection attempts per member, refused ones included. */
+  final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
   FakeReceivers(TestProbe<Sent> sent) {
     this.sent = sent;
@@ -29,7 +32,14 @@ final class FakeReceivers implements DeliveryLink.Connector {
 
   @Override
   public CompletionStage<DeliveryLink> connect(
-      String host, int port, String group, String member, int linkId, ActorRef<MemberSession.Command> events) {
+      String host,
+      int port,
+      String group,
+      String member,
+      int linkId,
+      boolean awaitAnswer,
+      ActorRef<MemberSession.Command> events) {
+    attempts.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
     if (refused.contains(port)) {
       return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
     }
@@ -49,6 +59,11 @@ final class FakeReceivers implements DeliveryLink.Connector {
   void ack(String member, long seq) {
     Link l = links.get(member);
     l.session().tell(new MemberSession.LinkAcked(l.linkId(), seq));
+  }
+
+  int attempts(String member) {
+    AtomicInteger n = attempts.get(member);
+    return n == null ? 0 : n.get();
   }
 
   void breakLink(String member) {

@@ -30,4 +30,12 @@ class RetentionTest {
     assertTrue(Retention.protectsBacklog(recent, 60_000, TD));
     assertFalse(Retention.protectsBacklog(gone, 50_000, TD));
   }
+
+  @Test
+  void aLostMemberProtectsTheBacklogOnlyForTd() {
+    // online by its own account, but its receiver unreachable since 40,000
+    MemberRecord lost = new MemberRecord("main", "d", 0, true, 40_000, 5, "h", 1);
+    assertTrue(Retention.protectsBacklog(lost, 50_000, TD));
+    assertFalse(Retention.protectsBacklog(lost, 50_001, TD));
+  }
 }

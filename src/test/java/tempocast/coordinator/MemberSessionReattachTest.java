@@ -1,0 +1,154 @@
+package tempocast.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tempocast.journal.MemberRecord;
+import tempocast.journal.MutableClock;
+import tempocast.protocol.StoredMessage;
+
+/**
+ * A member whose receiver was lost (heartbeat timeout, broken connection, coordinator restart)
+ * without a DISCONNECT is reached again by its session, unasked, under the td rule counted from
+ * the moment it was lost; time moved by hand.
+ */
+class MemberSessionReattachTest {
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config());
+  static final Duration TD = Duration.ofSeconds(4);
+  /** ManualTime's timePasses waits 100 ms of real time for the dispatchers: keep steps few. */
+  static final Duration STEP = Duration.ofMillis(200);
+  final ManualTime time = ManualTime.get(kit.system());
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  @TempDir Path dir;
+  GroupFixture g;
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    g = new GroupFixture(kit, dir, TD, clock);
+    g.register("alice", 1);
+    g.register("bob", 2);
+  }
+
+  /** Moves both clocks in small steps, so that timers set while time passes fire in turn. */
+  void advance(Duration d) {
+    for (long done = 0; done < d.toMillis(); done += STEP.toMillis()) {
+      clock.advance(STEP);
+      time.timePasses(STEP);
+    }
+  }
+
+  static final Pattern MSG = Pattern.compile("MSG main \\d+ \\d+ \\S+ (.*)");
+
+  List<String> receive(GroupFixture f, String member, int n) {
+    List<String> texts = new ArrayList<>();
+    while (texts.size() < n) {
+      for (String line : f.nextTo(member).split("\n")) {
+        Matcher m = MSG.matcher(line);
+        assertTrue(m.matches(), line);
+        texts.add(m.group(1));
+        f.receivers.ack(member, Long.parseLong(line.split(" ")[2]));
+      }
+    }
+    return texts;
+  }
+
+  @Test
+  void aLostReceiverIsReachedAgainWithoutAReconnect() {
+    g.publish("alice", null, "before");
+    assertEquals(List.of("before"), receive(g, "bob", 1));
+    g.receivers.breakLink("bob");
+    g.publish("alice", null, "while lost");
+    advance(Duration.ofMillis(200));
+    assertEquals(List.of("while lost"), receive(g, "bob", 1));
+    g.publish("alice", null, "live again");
+    assertEquals(List.of("live again"), receive(g, "bob", 1));
+  }
+
+  @Test
+  void anUnreachableReceiverIsTriedWithBackoffAndTheTdRuleCountsFromTheLoss() {
+    g.receivers.refused.add(2);
+    g.receivers.breakLink("bob");
+    int before = g.receivers.attempts("bob");
+    g.publish("alice", null, "too old");
+    advance(Duration.ofSeconds(7));
+    g.publish("alice", null, "recent");
+    advance(Duration.ofSeconds(1)); // lost for 8 s: "too old" is 8 s old, "recent" 1 s (td 4 s)
+    int tried = g.receivers.attempts("bob") - before;
+    // 100 ms doubling to 2 s (twice the heartbeat interval): about 7 tries in 8 s; never given
+    // up on, never hammered
+    assertTrue(tried >= 5 && tried <= 12, tried + " attempts in 8 s");
+    g.receivers.refused.remove(2);
+    advance(Duration.ofMillis(2400)); // the next try comes within the 2 s backoff
+    g.publish("alice", null, "live");
+    assertEquals(List.of("recent", "live"), receive(g, "bob", 2));
+  }
+
+  @Test
+  void disconnectWhileLostStopsTheRetries() {
+    g.receivers.refused.add(2);
+    g.receivers.breakLink("bob");
+    advance(Duration.ofSeconds(1));
+    assertTrue(g.receivers.attempts("bob") > 1);
+    assertEquals("OK DISCONNECTED main bob", g.disconnect("bob"));
+    int attempts = g.receivers.attempts("bob");
+    advance(Duration.ofSeconds(5));
+    assertEquals(attempts, g.receivers.attempts("bob"));
+    g.receivers.refused.remove(2);
+    g.publish("alice", null, "missed");
+    assertEquals("OK RECONNECTED main bob", g.reconnect("bob", 2));
+    assertEquals(List.of("missed"), receive(g, "bob", 1));
+  }
+
+  @Test
+  void aLostMemberMaySendAndTheMessageWaitsForItsReceiver() {
+    g.receivers.refused.add(2);
+    g.receivers.breakLink("bob");
+    assertEquals("OK SENT main 1", g.publish("bob", null, "from bob while lost"));
+    assertEquals(List.of("from bob while lost"), receive(g, "alice", 1));
+    g.receivers.refused.remove(2);
+    advance(Duration.ofSeconds(3));
+    assertEquals(List.of("from bob while lost"), receive(g, "bob", 1));
+  }
+
+  @Test
+  void aMemberOnlineWhenTheCoordinatorStoppedIsTriedUntilItAnswers() {
+    GroupFixture restarted =
+        new GroupFixture(
+            kit,
+            dir.resolve("restarted"),
+            TD,
+            clock,
+            3,
+            List.of(new MemberRecord("main", "carol", 0, true, -1, 2, "127.0.0.1", 3)),
+            List.of(
+                new StoredMessage(
+                    "main", 3, clock.millis(), "carol", "m-3", "x".getBytes(StandardCharsets.UTF_8))));
+    restarted.receivers.refused.add(3);
+    advance(Duration.ofSeconds(2));
+    assertTrue(restarted.receivers.attempts("carol") > 2, "keeps trying after the first refusal");
+    restarted.receivers.refused.remove(3);
+    advance(Duration.ofSeconds(2));
+    assertEquals("OK SENT main 4", restarted.publish("carol", null, "after"));
+    assertEquals(List.of("after"), receive(restarted, "carol", 1));
+  }
+}

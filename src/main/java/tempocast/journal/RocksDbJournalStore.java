@@ -203,10 +203,21 @@ public final class RocksDbJournalStore implements JournalStore {
           bytes += m.text().length;
         }
       }
+      // An iterator that meets a damaged block just stops being valid: ask why before taking
+      // the end of the loop for the end of the group.
+      it.status();
       if (out.size() < max && bytes < maxBytes) {
         // Passed the end of what is stored: nothing up to the group's last seq is left to read.
         upTo = Math.max(upTo, lastSeqByGroup.getOrDefault(group, 0L));
       }
+    } catch (RocksDBException e) {
+      if (out.isEmpty()) {
+        throw new StoreException(
+            "cannot read group " + group + " from seq " + from + " in the journal in " + dir
+                + ": " + e.getMessage(),
+            e);
+      }
+      // Hand over what was read before the damage; the next read starts at it and fails.
     }
     return new ReadResult(out, upTo);
   }

@@ -175,4 +175,22 @@ class RocksDbJournalStoreTest {
     overwriteMiddle(largest(dir, ".sst"), 64 * 1024);
     assertRefusedAsDamaged(dir);
   }
+
+  @Test
+  void aReadThatMeetsADamagedBlockStopsBeforeItAndDoesNotSkipIt() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      appendBacklog(store);
+    }
+    RocksDbJournalStore.open(dir).close();
+    try (var store = RocksDbJournalStore.open(dir)) {
+      overwriteMiddle(largest(dir, ".sst"), 64 * 1024); // damaged after the check at open
+      store.load(); // as the coordinator does: now the store knows the group's last seq
+      var r = store.read("main", 1, Long.MIN_VALUE, 1000);
+      long lastRead = r.messages().get(r.messages().size() - 1).seq();
+      assertTrue(lastRead < 400, "stopped at the damage: " + lastRead);
+      assertEquals(lastRead, r.upTo(), "not past what was read");
+      StoreException e = assertThrows(StoreException.class, () -> store.read("main", lastRead + 1, Long.MIN_VALUE, 1000));
+      assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+  }
 }

@@ -13,6 +13,8 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import tempocast.protocol.StoredMessage;
@@ -59,23 +61,51 @@ public final class RocksDbJournalStore implements JournalStore {
         new Options()
             .setCreateIfMissing(true)
             .setParanoidChecks(true)
+            // Replay the whole write-ahead log or refuse to open. The default, point-in-time
+            // recovery, stops at the first bad record without a word, dropping every later
+            // write, acknowledged or not. This mode still ignores a record cut short at the end
+            // of the log (what a crash leaves: it was never acknowledged), but fails the open on a
+            // record whose checksum does not match, wherever it is. AbsoluteConsistency would
+            // also refuse the cut-off tail, so a coordinator could not start after a crash.
+            .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
             .setWriteBufferSize(32L * 1024 * 1024)
             .setMaxOpenFiles(256)
             // No preallocated log space: a full disk fails the write it affects, at once.
             .setAllowFAllocate(false);
+    RocksDB db = null;
     try {
-      return new RocksDbJournalStore(dir, options, RocksDB.open(options, dir.toString()));
+      db = RocksDB.open(options, dir.toString());
+      // Opening reads no SST data block: read and check them all now, so that a damaged file
+      // stops the start rather than a replay later (measured: 0.14 s for 60 MB of journal,
+      // 1.5 s for 1 GB, from a cold page cache).
+      db.verifyChecksum();
+      return new RocksDbJournalStore(dir, options, db);
     } catch (RocksDBException e) {
+      if (db != null) {
+        db.close();
+      }
       options.close();
-      throw new StoreException(
-          "cannot open the journal in "
-              + dir
-              + ": "
-              + e.getMessage()
-              + " (if the data is damaged, move the directory aside to start empty)",
-          e);
+      throw new StoreException(openFailure(dir, e), e);
     }
+  }
+
+  /** One line: the directory, what is wrong, what to do. */
+  static String openFailure(Path dir, RocksDBException e) {
+    String reason = String.valueOf(e.getMessage()).replace('\n', ' ');
+    if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption) {
+      return "the journal in "
+          + dir
+          + " is damaged: "
+          + reason
+          + " (starting on it could lose acknowledged messages; move the directory aside to start"
+          + " empty)";
+    }
+    return "cannot open the journal in "
+        + dir
+        + ": "
+        + reason
+        + " (if the data is damaged, move the directory aside to start empty)";
   }
 
   public Path dir() {
@@ -96,6 +126,9 @@ public final class RocksDbJournalStore implements JournalStore {
       for (it.seek(new byte[] {'U'}); it.isValid() && it.key()[0] == 'U'; it.next()) {
         members.add(decodeMember(it.key(), it.value()));
       }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new StoreException(openFailure(dir, e), e);
     }
     Map<String, List<StoredMessage>> recent = new HashMap<>();
     for (Map.Entry<String, Long> g : lastSeqByGroup.entrySet()) {
@@ -170,10 +203,21 @@ public final class RocksDbJournalStore implements JournalStore {
           bytes += m.text().length;
         }
       }
+      // An iterator that meets a damaged block just stops being valid: ask why before taking
+      // the end of the loop for the end of the group.
+      it.status();
       if (out.size() < max && bytes < maxBytes) {
         // Passed the end of what is stored: nothing up to the group's last seq is left to read.
         upTo = Math.max(upTo, lastSeqByGroup.getOrDefault(group, 0L));
       }
+    } catch (RocksDBException e) {
+      if (out.isEmpty()) {
+        throw new StoreException(
+            "cannot read group " + group + " from seq " + from + " in the journal in " + dir
+                + ": " + e.getMessage(),
+            e);
+      }
+      // Hand over what was read before the damage; the next read starts at it and fails.
     }
     return new ReadResult(out, upTo);
   }

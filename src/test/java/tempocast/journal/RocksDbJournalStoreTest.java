@@ -1,13 +1,17 @@
 package tempocast.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -95,5 +99,98 @@ class RocksDbJournalStoreTest {
     StoreException e = assertThrows(StoreException.class, () -> RocksDbJournalStore.open(dir));
     assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("move the directory aside"), e.getMessage());
+  }
+
+  /** 400 messages of about 1 KiB, one write each, as a coordinator under light load stores them. */
+  static void appendBacklog(RocksDbJournalStore store) {
+    Random random = new Random(7);
+    for (long seq = 1; seq <= 400; seq++) {
+      byte[] text = new byte[1024];
+      for (int i = 0; i < text.length; i++) {
+        text[i] = (byte) ('a' + random.nextInt(26));
+      }
+      store.append(List.of(new StoredMessage("main", seq, 100, "alice", "id" + seq, text)), false);
+    }
+  }
+
+  static Path largest(Path dir, String suffix) throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(suffix))
+          .max(Comparator.comparingLong(p -> p.toFile().length()))
+          .orElseThrow();
+    }
+  }
+
+  static void overwriteMiddle(Path file, int len) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      assertTrue(f.length() > 3L * len, file + ": " + f.length() + " bytes");
+      byte[] noise = new byte[len];
+      new Random(42).nextBytes(noise);
+      f.seek(f.length() / 2 - len / 2);
+      f.write(noise);
+    }
+  }
+
+  static void assertRefusedAsDamaged(Path dir) {
+    StoreException e = assertThrows(StoreException.class, () -> RocksDbJournalStore.open(dir));
+    assertTrue(e.getMessage().contains("the journal in " + dir + " is damaged"), e.getMessage());
+    assertTrue(e.getMessage().contains("move the directory aside"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+  }
+
+  @Test
+  void aWriteAheadLogCorruptedInTheMiddleIsRefused() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      appendBacklog(store);
+    } // closing does not flush: everything is still only in the write-ahead log
+    overwriteMiddle(largest(dir, ".log"), 64 * 1024);
+    assertRefusedAsDamaged(dir);
+  }
+
+  @Test
+  void aWriteAheadLogCutInsideItsLastRecordOpensWithoutThatRecord() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      appendBacklog(store);
+      store.append(List.of(msg("main", 401, 100)), false);
+    }
+    Path wal = largest(dir, ".log");
+    try (RandomAccessFile f = new RandomAccessFile(wal.toFile(), "rw")) {
+      f.setLength(f.length() - 5); // inside the last record: the write of seq 401
+    }
+    try (var store = RocksDbJournalStore.open(dir)) {
+      var r = store.read("main", 1, Long.MIN_VALUE, 1000);
+      assertEquals(400, r.messages().size());
+      assertEquals(400L, r.messages().get(399).seq());
+      assertEquals(400L, store.load().lastSeqByGroup().get("main"));
+    }
+  }
+
+  @Test
+  void anSstFileCorruptedInTheMiddleIsRefusedAtOpen() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      appendBacklog(store);
+    }
+    RocksDbJournalStore.open(dir).close(); // opening replays the log into a level-0 SST file
+    overwriteMiddle(largest(dir, ".sst"), 64 * 1024);
+    assertRefusedAsDamaged(dir);
+  }
+
+  @Test
+  void aReadThatMeetsADamagedBlockStopsBeforeItAndDoesNotSkipIt() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      appendBacklog(store);
+    }
+    RocksDbJournalStore.open(dir).close();
+    try (var store = RocksDbJournalStore.open(dir)) {
+      overwriteMiddle(largest(dir, ".sst"), 64 * 1024); // damaged after the check at open
+      store.load(); // as the coordinator does: now the store knows the group's last seq
+      var r = store.read("main", 1, Long.MIN_VALUE, 1000);
+      long lastRead = r.messages().get(r.messages().size() - 1).seq();
+      assertTrue(lastRead < 400, "stopped at the damage: " + lastRead);
+      assertEquals(lastRead, r.upTo(), "not past what was read");
+      StoreException e = assertThrows(StoreException.class, () -> store.read("main", lastRead + 1, Long.MIN_VALUE, 1000));
+      assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
   }
 }

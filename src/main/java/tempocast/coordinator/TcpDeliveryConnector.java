@@ -16,6 +16,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import tempocast.Failures;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
@@ -83,7 +84,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             (done, err) ->
                 events.tell(
                     new MemberSession.LinkClosed(
-                        linkId, err == null ? "receiver closed the connection" : describe(err))));
+                        linkId, err == null ? "receiver closed the connection" : Failures.firstMessage(err))));
     BoundedSourceQueue<ByteString> q = queue.first();
     DeliveryLink link =
         new DeliveryLink() {
@@ -119,14 +120,5 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
     } catch (ProtocolException e) {
       return null;
     }
-  }
-
-  static String describe(Throwable err) {
-    Throwable t = err;
-    while (t.getCause() != null && t.getMessage() == null) {
-      t = t.getCause();
-    }
-    String m = t.getMessage();
-    return m == null ? t.getClass().getSimpleName() : m;
   }
 }

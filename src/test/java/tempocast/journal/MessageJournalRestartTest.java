@@ -144,15 +144,28 @@ class MessageJournalRestartTest {
     return probe.receiveMessage(REPLY_WITHIN).messages().stream().map(StoredMessage::seq).toList();
   }
 
+  /** Appends message 1 and holds its write in the store until {@code release} is counted down. */
+  TestProbe<MessageJournal.AppendResult> appendAndHold(
+      ActorRef<MessageJournal.Command> journal, CountDownLatch release) throws InterruptedException {
+    store.appending = new CountDownLatch(1);
+    store.release = release;
+    var first = append(journal, 1);
+    assertTrue(store.appending.await(5, TimeUnit.SECONDS));
+    return first;
+  }
+
+  /** The same ActorRef, restarted by its supervisor, stores message {@code seq}. */
+  static void assertStoredAfterTheRestart(ActorRef<MessageJournal.Command> journal, long seq, List<Long> stored) {
+    assertInstanceOf(MessageJournal.Appended.class, append(journal, seq).receiveMessage(REPLY_WITHIN));
+    assertEquals(stored, stored(journal));
+  }
+
   @Test
   void aBatchThatThrowsIsRefusedAndTheRestartedJournalStoresTheNextAppend() throws Exception {
     var journal = journal();
     // Hold the first write so that 2 and 3 wait in the mailbox and form the next batch, which throws.
-    store.appending = new CountDownLatch(1);
-    store.release = new CountDownLatch(1);
-    CountDownLatch release = store.release;
-    var first = append(journal, 1);
-    assertTrue(store.appending.await(5, TimeUnit.SECONDS));
+    CountDownLatch release = new CountDownLatch(1);
+    var first = appendAndHold(journal, release);
     store.nextAppend = new IllegalStateException("injected: not a StoreException");
     var second = append(journal, 2);
     var third = append(journal, 3);
@@ -164,19 +177,14 @@ class MessageJournalRestartTest {
       assertTrue(failed.reason().contains("injected"), failed.reason());
     }
 
-    var later = append(journal, 4);
-    assertInstanceOf(MessageJournal.Appended.class, later.receiveMessage(REPLY_WITHIN));
-    assertEquals(List.of(1L, 4L), stored(journal));
+    assertStoredAfterTheRestart(journal, 4, List.of(1L, 4L));
   }
 
   @Test
   void appendsHeldWhenAnotherHandlerThrowsAreRefused() throws Exception {
     var journal = journal();
-    store.appending = new CountDownLatch(1);
-    store.release = new CountDownLatch(1);
-    CountDownLatch release = store.release;
-    var first = append(journal, 1);
-    assertTrue(store.appending.await(5, TimeUnit.SECONDS));
+    CountDownLatch release = new CountDownLatch(1);
+    var first = appendAndHold(journal, release);
     // Behind the held write: 2 joins the pending batch, then a member write throws before the
     // batch is flushed.
     var second = append(journal, 2);
@@ -191,8 +199,6 @@ class MessageJournalRestartTest {
     assertInstanceOf(MessageJournal.AppendFailed.class, second.receiveMessage(REPLY_WITHIN));
     assertTrue(saved.receiveMessage(REPLY_WITHIN).error().contains("injected in putMember"));
 
-    var later = append(journal, 3);
-    assertInstanceOf(MessageJournal.Appended.class, later.receiveMessage(REPLY_WITHIN));
-    assertEquals(List.of(1L, 3L), stored(journal));
+    assertStoredAfterTheRestart(journal, 3, List.of(1L, 3L));
   }
 }

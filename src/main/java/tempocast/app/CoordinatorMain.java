@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import tempocast.Failures;
 import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
 import tempocast.coordinator.CoordinatorConfigFile;
@@ -79,7 +80,7 @@ public final class CoordinatorMain {
                                       + ":"
                                       + settings.port()
                                       + ": "
-                                      + rootMessage(err)
+                                      + Failures.rootMessage(err)
                                       + " (is another coordinator running on this port?)");
                               exit.complete(1);
                               ctx.getSystem().terminate();
@@ -109,14 +110,5 @@ public final class CoordinatorMain {
             "tempocast-coordinator");
     system.getWhenTerminated().toCompletableFuture().join();
     return exit.getNow(0);
-  }
-
-  /** The innermost reason of a failure, which is the one a user can act on. */
-  static String rootMessage(Throwable err) {
-    Throwable t = err;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -1,7 +1,6 @@
 package tempocast.app;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -15,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import tempocast.config.ConfigException;
 import tempocast.console.ConsoleCommand;
+import tempocast.console.ConsoleInput;
 import tempocast.participant.MessageLog;
 import tempocast.participant.Participant;
 import tempocast.participant.ParticipantConfigFile;
@@ -70,10 +70,15 @@ public final class ParticipantMain {
           out.print(settings.id() + "> ");
           out.flush();
         }
-        byte[] raw = readLine(in);
-        if (raw == null) {
+        ConsoleInput.Line next = ConsoleInput.read(in);
+        if (next == null) {
           break; // end of input: leave as quit does
         }
+        if (next instanceof ConsoleInput.TooLong tooLong) {
+          out.println(tooLong.error());
+          continue;
+        }
+        byte[] raw = ((ConsoleInput.Text) next).bytes();
         if (!Lines.isValidUtf8(raw)) {
           out.println("ERROR the line is not valid UTF-8");
           continue;
@@ -111,30 +116,5 @@ public final class ParticipantMain {
     } catch (Exception e) {
       return new Participant.Result("ERROR no answer in time; the command's outcome is unknown", false);
     }
-  }
-
-  /** The next line's bytes without its terminator (LF, or CR LF); null at end of input. */
-  private static byte[] readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream(128);
-    int b;
-    while ((b = in.read()) != -1) {
-      if (b == '\n') {
-        break;
-      }
-      buf.write(b);
-      if (buf.size() > Lines.MAX_MESSAGE_BYTES + 64) {
-        // Far past any valid command: skip the rest of the line.
-        while ((b = in.read()) != -1 && b != '\n') {}
-        return "msend \r too long".getBytes(StandardCharsets.UTF_8);
-      }
-    }
-    if (b == -1 && buf.size() == 0) {
-      return null;
-    }
-    byte[] line = buf.toByteArray();
-    if (line.length > 0 && line[line.length - 1] == '\r') {
-      return java.util.Arrays.copyOf(line, line.length - 1);
-    }
-    return line;
   }
 }

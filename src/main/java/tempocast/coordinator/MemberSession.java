@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
+import tempocast.Failures;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MemberRecord;
 import tempocast.journal.MessageJournal;
@@ -246,7 +247,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
             (l, err) ->
                 err == null
                     ? new LinkUp(id, l)
-                    : new LinkFailed(id, TcpDeliveryConnector.describe(err)));
+                    : new LinkFailed(id, Failures.firstMessage(err)));
   }
 
   private Behavior<Command> onLinkUp(LinkUp up) {

@@ -18,6 +18,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import tempocast.Failures;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
@@ -134,7 +135,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
           + (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0))
           + " s (heartbeat-timeout)";
     }
-    return "the connection to its receiver broke (" + describe(err) + ")";
+    return "the connection to its receiver broke (" + Failures.firstMessage(err) + ")";
   }
 
   private static DeliveryCodec.Ack parseAck(ByteString bytes) {
@@ -143,14 +144,5 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
     } catch (ProtocolException e) {
       return null;
     }
-  }
-
-  static String describe(Throwable err) {
-    Throwable t = err;
-    while (t.getCause() != null && t.getMessage() == null) {
-      t = t.getCause();
-    }
-    String m = t.getMessage();
-    return m == null ? t.getClass().getSimpleName() : m;
   }
 }

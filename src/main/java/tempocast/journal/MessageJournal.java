@@ -7,9 +7,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -74,15 +77,33 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
 
   public record Settings(Duration td, Duration pruneInterval, boolean fsync, int maxBatch) {}
 
+  /** How long a journal that failed waits before it starts again (doubling up to the maximum). */
+  static final Duration RESTART_MIN_BACKOFF = Duration.ofMillis(100);
+
+  static final Duration RESTART_MAX_BACKOFF = Duration.ofSeconds(5);
+
+  /**
+   * An unexpected exception (anything but the {@link StoreException}s the handlers answer) restarts
+   * the journal with backoff, keeping its ActorRef, so every group goes on using it; the appends it
+   * held are answered with {@link AppendFailed} first, and a restarted journal reads its member
+   * records back from the store, not from {@code recovered}.
+   */
   public static Behavior<Command> create(
       Settings settings, JournalStore store, JournalStore.Snapshot recovered, Clock clock) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> {
-                  timers.startTimerWithFixedDelay(Prune.INSTANCE, settings.pruneInterval());
-                  return new MessageJournal(ctx, settings, store, recovered, clock);
-                }));
+    AtomicBoolean started = new AtomicBoolean();
+    Behavior<Command> journal =
+        Behaviors.setup(
+            ctx ->
+                Behaviors.withTimers(
+                    timers -> {
+                      timers.startTimerWithFixedDelay(Prune.INSTANCE, settings.pruneInterval());
+                      JournalStore.Snapshot state = started.getAndSet(true) ? store.load() : recovered;
+                      return new MessageJournal(ctx, settings, store, state, clock);
+                    }));
+    return Behaviors.supervise(journal)
+        .onFailure(
+            RuntimeException.class,
+            SupervisorStrategy.restartWithBackoff(RESTART_MIN_BACKOFF, RESTART_MAX_BACKOFF, 0.2));
   }
 
   private final Settings settings;
@@ -119,6 +140,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
         .onMessage(SaveCursor.class, this::onSaveCursor)
         .onMessage(RemoveMember.class, this::onRemoveMember)
         .onMessageEquals(Prune.INSTANCE, this::onPrune)
+        .onSignal(PreRestart.class, s -> onPreRestart())
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -151,10 +173,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       // Every group that has messages is pruned, even once its last member has left.
       members.computeIfAbsent(a.message().group(), g -> new HashMap<>());
     }
-    Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo = new LinkedHashMap<>();
-    for (Append a : pending) {
-      byReplyTo.computeIfAbsent(a.replyTo(), r -> new ArrayList<>()).add(a.message());
-    }
+    Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo = byReplyTo(pending);
     pending.clear();
     String error = null;
     try {
@@ -162,11 +181,36 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     } catch (StoreException e) {
       error = e.getMessage();
       getContext().getLog().error("Journal write of [{}] messages failed: {}", batch.size(), error);
+    } catch (RuntimeException e) {
+      // Not stored, as far as anyone can tell: say so to every sender, then let the supervisor
+      // restart the journal.
+      answer(byReplyTo, "the journal failed (" + e + ") and restarts");
+      throw e;
     }
+    answer(byReplyTo, error);
+  }
+
+  /** {@code error} null: {@link Appended}; otherwise {@link AppendFailed} with that reason. */
+  private static void answer(Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo, String error) {
     for (Map.Entry<ActorRef<AppendResult>, List<StoredMessage>> e : byReplyTo.entrySet()) {
       List<StoredMessage> msgs = List.copyOf(e.getValue());
       e.getKey().tell(error == null ? new Appended(msgs) : new AppendFailed(msgs, error));
     }
+  }
+
+  /** A failure in any handler drops the appends not yet written: they are refused, not lost in silence. */
+  private Behavior<Command> onPreRestart() {
+    answer(byReplyTo(pending), "the journal failed and restarts");
+    pending.clear();
+    return this;
+  }
+
+  private static Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo(List<Append> appends) {
+    Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo = new LinkedHashMap<>();
+    for (Append a : appends) {
+      byReplyTo.computeIfAbsent(a.replyTo(), r -> new ArrayList<>()).add(a.message());
+    }
+    return byReplyTo;
   }
 
   private Behavior<Command> onRead(Read r) {
@@ -178,6 +222,9 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     } catch (StoreException e) {
       getContext().getLog().error("Journal read failed: {}", e.getMessage());
       result = new JournalStore.ReadResult(List.of(), r.from() - 1);
+    } catch (RuntimeException e) {
+      r.replyTo().tell(new JournalStore.ReadResult(List.of(), r.from() - 1)); // nothing read
+      throw e;
     }
     r.replyTo().tell(result);
     return this;
@@ -220,6 +267,11 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     } catch (StoreException e) {
       error = e.getMessage();
       getContext().getLog().error("Journal write failed: {}", error);
+    } catch (RuntimeException e) {
+      if (replyTo != null) {
+        replyTo.tell(new Saved("the journal failed (" + e + ") and restarts"));
+      }
+      throw e;
     }
     if (replyTo != null) {
       replyTo.tell(new Saved(error));

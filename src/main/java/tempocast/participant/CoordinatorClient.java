@@ -18,6 +18,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import tempocast.Failures;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.Names;
@@ -87,7 +88,7 @@ public final class CoordinatorClient {
                         + ":"
                         + settings.coordinatorPort()
                         + " ("
-                        + rootMessage(err)
+                        + Failures.rootMessage(err)
                         + "); is it running?");
               }
               return new Ends(c.remoteAddress().getAddress(), c.localAddress());
@@ -169,10 +170,10 @@ public final class CoordinatorClient {
                 c.fail(
                     err == null
                         ? "the coordinator at " + where + " closed the connection"
-                        : "cannot reach the coordinator at " + where + " (" + rootMessage(err) + ")"));
+                        : "cannot reach the coordinator at " + where + " (" + Failures.rootMessage(err) + ")"));
     run.first().whenComplete((ok, err) -> {
       if (err != null) {
-        c.fail("cannot reach the coordinator at " + where + " (" + rootMessage(err) + ")");
+        c.fail("cannot reach the coordinator at " + where + " (" + Failures.rootMessage(err) + ")");
       }
     });
     connection = c;
@@ -189,14 +190,5 @@ public final class CoordinatorClient {
           });
     }
     return c;
-  }
-
-  static String rootMessage(Throwable err) {
-    Throwable t = err;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    String m = t.getMessage();
-    return m == null ? t.getClass().getSimpleName() : m;
   }
 }

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import tempocast.Failures;
 import tempocast.console.ConsoleCommand;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.Names;
@@ -183,7 +184,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                   .exceptionally(
                       err -> {
                         throw new PortUnavailable(
-                            port, CoordinatorClient.rootMessage(err));
+                            port, Failures.rootMessage(err));
                       })
                   .thenCompose(
                       r ->
@@ -202,13 +203,13 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     return ask(cmd, line)
         .thenCompose(
             step -> {
-              if (!(unwrap(step.error()) instanceof CoordinatorClient.Unreachable)
+              if (!(Failures.unwrap(step.error()) instanceof CoordinatorClient.Unreachable)
                   || System.nanoTime() > deadline) {
                 return CompletableFuture.completedFuture(step);
               }
               if (attempt == 0) {
                 notices.accept(
-                    "coordinator unreachable (" + unwrap(step.error()).getMessage() + "); retrying the msend");
+                    "coordinator unreachable (" + Failures.unwrap(step.error()).getMessage() + "); retrying the msend");
               }
               Duration backoff = Duration.ofMillis(Math.min(1000, 100L << Math.min(attempt, 4)));
               return Patterns.after(
@@ -217,15 +218,6 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                   getContext().getSystem().executionContext(),
                   () -> sendUntilStored(cmd, line, deadline, attempt + 1));
             });
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof java.util.concurrent.CompletionException
-            || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 
   private CompletionStage<Step> ask(ConsoleCommand cmd, String line) {
@@ -290,11 +282,11 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
   /** One line that says what went wrong and what to do. */
   private static String errorLine(Step s) {
     if (s.error() != null) {
-      Throwable t = unwrap(s.error());
+      Throwable t = Failures.unwrap(s.error());
       if (t instanceof CoordinatorClient.Unreachable || t instanceof PortUnavailable) {
         return "ERROR " + t.getMessage();
       }
-      return "ERROR " + CoordinatorClient.rootMessage(t);
+      return "ERROR " + Failures.rootMessage(t);
     }
     String reply = s.reply();
     String[] f = reply.split(" ", 3);

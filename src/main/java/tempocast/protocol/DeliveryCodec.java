@@ -2,6 +2,11 @@ package tempocast.protocol;
 
 /** The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}), and back ({@code ACK}). */
 public final class DeliveryCodec {
+  /** The coordinator's heartbeat on a quiet delivery connection, and the receiver's answer. */
+  public static final String PING = "PING";
+
+  public static final String PONG = "PONG";
+
   private DeliveryCodec() {}
 
   /** One delivered message, as the receiver reads it. */

@@ -11,7 +11,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MemberRecord;
-import tempocast.protocol.StoredMessage;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
 
@@ -24,23 +23,30 @@ final class GroupFixture {
   final ActorRef<GroupManager.Command> group;
 
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
-    this(kit, dir, td, clock, 0, List.of(), List.of(), 8, 1 << 20);
+    this(kit, dir, td, clock, 8, 1 << 20);
   }
 
-  GroupFixture(
-      ActorTestKit kit, Path dir, Duration td, Clock clock, long lastSeq, List<MemberRecord> members, List<StoredMessage> recent) {
-    this(kit, dir, td, clock, lastSeq, members, recent, 8, 1 << 20);
+  /** A new group over an empty journal in {@code dir}, with this delivery window. */
+  GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock, int window, long windowBytes) {
+    this(kit, RocksDbJournalStore.open(dir), new JournalStore.Snapshot(Map.of(), List.of()), td, clock, window, windowBytes);
   }
 
-  /** A group recovered from a journal: its last seq, its members and its latest messages. */
-  GroupFixture(
+  /**
+   * The group "main" restarted from the journal in {@code dir}, recovered as CoordinatorMain and
+   * Groups do it: the store's snapshot gives the journal its members and the group its last seq,
+   * members and latest messages. Stop the fixture that wrote the journal first.
+   */
+  static GroupFixture restartedFrom(ActorTestKit kit, Path dir, Duration td, Clock clock) {
+    RocksDbJournalStore store = RocksDbJournalStore.open(dir);
+    return new GroupFixture(kit, store, store.load(), td, clock, 8, 1 << 20);
+  }
+
+  private GroupFixture(
       ActorTestKit kit,
-      Path dir,
+      RocksDbJournalStore store,
+      JournalStore.Snapshot recovered,
       Duration td,
       Clock clock,
-      long lastSeq,
-      List<MemberRecord> members,
-      List<StoredMessage> recent,
       int window,
       long windowBytes) {
     this.kit = kit;
@@ -48,19 +54,35 @@ final class GroupFixture {
     this.receivers = new FakeReceivers(sent);
     CoordinatorSettings settings =
         new CoordinatorSettings(
-            0, td, "127.0.0.1", dir, false, window, windowBytes, Duration.ofMinutes(1), Duration.ofSeconds(1),
+            0, td, "127.0.0.1", store.dir(), false, window, windowBytes, Duration.ofMinutes(1), Duration.ofSeconds(1),
             Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1),
             Duration.ofMillis(100), 1000);
-    RocksDbJournalStore store = RocksDbJournalStore.open(dir);
     this.journal =
         kit.spawn(
             MessageJournal.create(
                 new MessageJournal.Settings(td, Duration.ofSeconds(1), false, 1000),
                 store,
-                new JournalStore.Snapshot(Map.of(), List.of()),
+                recovered,
                 clock));
+    List<MemberRecord> members =
+        recovered.members().stream().filter(r -> r.group().equals("main")).toList();
     this.group =
-        kit.spawn(GroupManager.create("main", lastSeq, members, recent, settings, journal, receivers, clock));
+        kit.spawn(
+            GroupManager.create(
+                "main",
+                recovered.lastSeqByGroup().getOrDefault("main", 0L),
+                members,
+                recovered.recentByGroup().getOrDefault("main", List.of()),
+                settings,
+                journal,
+                receivers,
+                clock));
+  }
+
+  /** Stops the group and then the journal, which closes its store. */
+  void stop() {
+    kit.stop(group);
+    kit.stop(journal);
   }
 
   String call(java.util.function.Function<ActorRef<String>, GroupManager.Command> cmd) {

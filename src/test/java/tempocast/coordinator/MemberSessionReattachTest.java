@@ -3,7 +3,6 @@ package tempocast.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,9 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tempocast.journal.MemberRecord;
 import tempocast.journal.MutableClock;
-import tempocast.protocol.StoredMessage;
 
 /**
  * A member whose receiver was lost (heartbeat timeout, broken connection, coordinator restart)
@@ -132,23 +129,17 @@ class MemberSessionReattachTest {
 
   @Test
   void aMemberOnlineWhenTheCoordinatorStoppedIsTriedUntilItAnswers() {
-    GroupFixture restarted =
-        new GroupFixture(
-            kit,
-            dir.resolve("restarted"),
-            TD,
-            clock,
-            3,
-            List.of(new MemberRecord("main", "carol", 0, true, -1, 2, "127.0.0.1", 3)),
-            List.of(
-                new StoredMessage(
-                    "main", 3, clock.millis(), "carol", "m-3", "x".getBytes(StandardCharsets.UTF_8))));
-    restarted.receivers.refused.add(3);
+    g.publish("alice", null, "before the stop");
+    assertEquals(List.of("before the stop"), receive(g, "bob", 1));
+    advance(Duration.ofMillis(400)); // the cursor reaches the journal
+    g.stop(); // bob was online
+    GroupFixture restarted = GroupFixture.restartedFrom(kit, dir, TD, clock);
+    restarted.receivers.refused.add(2);
     advance(Duration.ofSeconds(2));
-    assertTrue(restarted.receivers.attempts("carol") > 2, "keeps trying after the first refusal");
-    restarted.receivers.refused.remove(3);
-    advance(Duration.ofSeconds(2));
-    assertEquals("OK SENT main 4", restarted.publish("carol", null, "after"));
-    assertEquals(List.of("after"), receive(restarted, "carol", 1));
+    assertTrue(restarted.receivers.attempts("bob") > 2, "keeps trying after the first refusal");
+    restarted.receivers.refused.remove(2);
+    advance(Duration.ofMillis(2400));
+    assertEquals("OK SENT main 2", restarted.publish("bob", null, "after"));
+    assertEquals(List.of("after"), receive(restarted, "bob", 1));
   }
 }

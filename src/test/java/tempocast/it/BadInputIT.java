@@ -45,6 +45,12 @@ class BadInputIT extends ItBase {
 
         assertEquals("OK help", alice.command("help"));
         assertOneError(alice, "frobnicate");
+        // too long to be a command: said as such (it used to come back as "contains a line break")
+        assertEquals("ERROR line too long: 70006 bytes; a console line is at most 65600 bytes"
+                + " (msend takes a message of at most 65536 bytes)",
+                alice.expectError("msend " + "x".repeat(70_000)));
+        assertTrue(alice.isAlive(), "participant died after an over-long line");
+        assertEquals("OK help", alice.command("help"), "after an over-long line: next command's result");
         assertOneError(alice, "register abc");
         assertOneError(alice, "register 70000");
         assertOneError(alice, "register -1");

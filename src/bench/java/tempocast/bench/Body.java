@@ -22,14 +22,14 @@ final class Body {
   }
 
   /** Parsed fields: {sender, seq, sentNanos}; null if the text is not a benchmark body. */
-  static long[] parse(byte[] buf, int from, int to) {
+  static long[] parse(String text) {
     long[] f = new long[3];
     int field = 0;
     long v = 0;
     boolean neg = false;
     boolean any = false;
-    for (int i = from; i < to && field < 3; i++) {
-      byte c = buf[i];
+    for (int i = 0; i < text.length() && field < 3; i++) {
+      char c = text.charAt(i);
       if (c == ' ') {
         if (!any) {
           return null;

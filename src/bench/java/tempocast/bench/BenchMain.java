@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tempocast.protocol.CommandCodec;
+import tempocast.protocol.ProtocolException;
 
 /**
  * The load generator behind {@code scripts/bench}: runs one workload against a running
@@ -43,6 +45,11 @@ public final class BenchMain {
     }
     if (port <= 0) {
       usage("--port is required");
+    }
+    try {
+      CommandCodec.checkText(Body.make(0, 0, cfg.bodyBytes));
+    } catch (ProtocolException e) {
+      usage("--size " + cfg.bodyBytes + ": " + e.getMessage());
     }
     Workloads w = new Workloads(port, cfg);
     Map<String, Object> out = new LinkedHashMap<>();

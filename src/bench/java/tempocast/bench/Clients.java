@@ -9,12 +9,21 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
+import tempocast.protocol.CommandCodec;
+import tempocast.protocol.DeliveryCodec;
+import tempocast.protocol.Lines;
+import tempocast.protocol.ProtocolException;
 
 /**
  * Benchmark clients speaking the tempocast protocol over plain blocking sockets, so that the
- * measurement is of the coordinator, not of a client library.
+ * measurement is of the coordinator, not of a client library. Every line is written and read with
+ * the product's own codec ({@link CommandCodec}, {@link DeliveryCodec}), so that a protocol change
+ * breaks the benchmark's build rather than its numbers.
  */
 final class Clients {
+  /** The group every benchmark member joins. */
+  static final String GROUP = "main";
+
   private Clients() {}
 
   /** A command connection: lines out, reply lines in, in order. */
@@ -32,7 +41,7 @@ final class Clients {
     }
 
     synchronized String call(String line) throws IOException {
-      out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      out.write(Lines.line(line).toArray());
       out.flush();
       return in.readLine();
     }
@@ -46,7 +55,7 @@ final class Clients {
   /** Reads '\n'-terminated lines into a reusable buffer. */
   static final class LineReader {
     private final InputStream in;
-    final byte[] buf = new byte[1 << 17];
+    final byte[] buf = new byte[2 * Lines.MAX_LINE_BYTES];
     private int start;
     private int end;
     /** Bounds of the line last returned by {@link #next()}. */
@@ -122,15 +131,15 @@ final class Clients {
       Thread acceptor = new Thread(this::acceptLoop, "receiver-" + id);
       acceptor.setDaemon(true);
       acceptor.start();
-      expectOk(commands.call("REGISTER main " + id + " 127.0.0.1 " + server.getLocalPort()));
+      expectOk(commands.call(CommandCodec.register(GROUP, id, "127.0.0.1", server.getLocalPort())));
     }
 
     void goOffline() throws IOException {
-      expectOk(commands.call("DISCONNECT main " + id));
+      expectOk(commands.call(CommandCodec.disconnect(GROUP, id)));
     }
 
     void goOnline() throws IOException {
-      expectOk(commands.call("RECONNECT main " + id + " 127.0.0.1 " + server.getLocalPort()));
+      expectOk(commands.call(CommandCodec.reconnect(GROUP, id, "127.0.0.1", server.getLocalPort())));
     }
 
     private void acceptLoop() {
@@ -154,32 +163,23 @@ final class Clients {
         long lastSeq = -1;
         boolean pong = false;
         while (r.next()) {
-          byte[] b = r.buf;
-          int i = r.lineStart;
-          int end = r.lineEnd;
-          if (end - i >= 4 && b[i] == 'M' && b[i + 1] == 'S' && b[i + 2] == 'G') {
-            // MSG GROUP SEQ TS SENDER TEXT
-            int p = skipFields(b, i, end, 2);
-            long seq = 0;
-            while (b[p] != ' ') {
-              seq = seq * 10 + (b[p++] - '0');
-            }
-            int text = skipFields(b, p + 1, end, 2);
-            long[] fields = Body.parse(b, text, end);
+          String line = new String(r.buf, r.lineStart, r.lineEnd - r.lineStart, StandardCharsets.UTF_8);
+          if (line.equals(DeliveryCodec.PING)) {
+            pong = true;
+          } else if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Msg m) {
+            long[] fields = Body.parse(m.delivery().text());
             if (fields != null) {
               sink.accept(fields);
             }
-            lastSeq = seq;
-          } else if (end - i == 4 && b[i] == 'P' && b[i + 1] == 'I') {
-            pong = true;
+            lastSeq = m.delivery().seq();
           }
           if (!r.hasBufferedLine()) {
             if (lastSeq >= 0) {
-              out.write(("ACK main " + lastSeq + "\n").getBytes(StandardCharsets.US_ASCII));
+              out.write(Lines.line(DeliveryCodec.ack(GROUP, lastSeq)).toArray());
               lastSeq = -1;
             }
             if (pong) {
-              out.write("PONG\n".getBytes(StandardCharsets.US_ASCII));
+              out.write(Lines.line(DeliveryCodec.PONG).toArray());
               pong = false;
             }
             out.flush();
@@ -187,16 +187,9 @@ final class Clients {
         }
       } catch (IOException e) {
         // the coordinator closed the link (disconnect) or the run ended
+      } catch (ProtocolException e) {
+        Workloads.log("receiver " + id + ": the coordinator sent a line the codec rejects: " + e.getMessage());
       }
-    }
-
-    private static int skipFields(byte[] b, int i, int end, int count) {
-      while (count > 0 && i < end) {
-        if (b[i++] == ' ') {
-          count--;
-        }
-      }
-      return i;
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
+import tempocast.protocol.CommandCodec;
 
 /**
  * W1, W2 and W3 as ../shared/bench/README.md defines them, run against a tempocast coordinator.
@@ -135,7 +136,8 @@ final class Workloads {
       String name = "s" + id;
       clients.add(new Clients.Member(name, port, f -> {}));
       conn = new Clients.CommandConnection(port);
-      prefix = ("MSEND main " + name + " - ").getBytes(StandardCharsets.US_ASCII);
+      // The codec's MSEND line for an empty text (no message ID): the body is written after it.
+      prefix = CommandCodec.msend(Clients.GROUP, name, null, "").getBytes(StandardCharsets.UTF_8);
       Thread reader =
           new Thread(
               () -> {

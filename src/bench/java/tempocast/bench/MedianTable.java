@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * Reads the JSON lines of benchmark runs (ours and the peer harness's) and prints, per workload, a
  * Markdown table of medians with the range, one row per system, plus tempocast's ratio to the
- * better peer. {@code java -cp tempocast.jar tempocast.bench.MedianTable results.jsonl}
+ * better peer. {@code java -cp tempocast.jar:tempocast-bench.jar tempocast.bench.MedianTable results.jsonl}
  */
 public final class MedianTable {
   private static final Pattern FIELD = Pattern.compile("\"([a-z0-9_]+)\":(\"[^\"]*\"|[-0-9.eE]+|null)");

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -74,6 +75,9 @@ public final class Receiver {
     SharedKillSwitch kill = KillSwitches.shared("receiver-" + port);
     AtomicBoolean released = new AtomicBoolean();
     AtomicBoolean lost = new AtomicBoolean();
+    // The coordinator may open a new delivery connection before this side has seen the old one
+    // end (after a freeze, say): the connection is lost only when none is left open.
+    AtomicInteger open = new AtomicInteger();
     return Tcp.get(system)
         .bind(host, port)
         .to(
@@ -85,7 +89,7 @@ public final class Receiver {
                     c.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.empty()), system);
                     return;
                   }
-                  if (lost.getAndSet(false)) {
+                  if (open.getAndIncrement() == 0 && lost.getAndSet(false)) {
                     notices.accept("coordinator connection restored; deliveries resume");
                   }
                   c.handleWith(
@@ -97,7 +101,9 @@ public final class Receiver {
                           system)
                       .whenComplete(
                           (done, err) -> {
-                            if (!released.get() && !lost.getAndSet(true)) {
+                            if (open.decrementAndGet() == 0
+                                && !released.get()
+                                && !lost.getAndSet(true)) {
                               notices.accept(
                                   "coordinator connection lost"
                                       + (err instanceof java.util.concurrent.TimeoutException ? " (silent for " + silence.toSeconds() + " s)" : "")

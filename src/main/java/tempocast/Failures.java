@@ -11,16 +11,22 @@ import java.util.concurrent.ExecutionException;
 public final class Failures {
   private Failures() {}
 
-  /** Without the {@link CompletionException} and {@link ExecutionException} that futures wrap around it. */
+  /**
+   * Without the {@link CompletionException} and {@link ExecutionException} that futures wrap around
+   * it.
+   */
   public static Throwable unwrap(Throwable err) {
     Throwable t = err;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;
   }
 
-  /** The innermost cause's message, the reason a user can act on (its class name if it has none). */
+  /**
+   * The innermost cause's message, the reason a user can act on (its class name if it has none).
+   */
   public static String rootMessage(Throwable err) {
     Throwable t = err;
     while (t.getCause() != null) {

@@ -23,14 +23,21 @@ class FailuresTest {
 
   @Test
   void rootMessageIsTheInnermostReason() {
-    assertEquals("Connection refused", Failures.rootMessage(new CompletionException(new IOException("x", REFUSED))));
-    assertEquals("IllegalStateException", Failures.rootMessage(new RuntimeException("outer", new IllegalStateException())));
+    assertEquals(
+        "Connection refused",
+        Failures.rootMessage(new CompletionException(new IOException("x", REFUSED))));
+    assertEquals(
+        "IllegalStateException",
+        Failures.rootMessage(new RuntimeException("outer", new IllegalStateException())));
   }
 
   @Test
   void firstMessageIsTheOutermostThatSaysSomething() {
     assertEquals("link failed", Failures.firstMessage(new IOException("link failed", REFUSED)));
-    assertEquals("Connection refused", Failures.firstMessage(new RuntimeException((String) null, REFUSED)));
-    assertEquals("IllegalStateException", Failures.firstMessage(new RuntimeException((String) null, new IllegalStateException())));
+    assertEquals(
+        "Connection refused", Failures.firstMessage(new RuntimeException((String) null, REFUSED)));
+    assertEquals(
+        "IllegalStateException",
+        Failures.firstMessage(new RuntimeException((String) null, new IllegalStateException())));
   }
 }

@@ -8,8 +8,8 @@ import tempocast.protocol.CommandCodec;
 import tempocast.protocol.ProtocolException;
 
 /**
- * The load generator behind {@code scripts/bench}: runs one workload against a running
- * coordinator and prints one JSON line with the peer harness's fields.
+ * The load generator behind {@code scripts/bench}: runs one workload against a running coordinator
+ * and prints one JSON line with the peer harness's fields.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -56,15 +56,20 @@ public final class BenchMain {
     out.put("system", "tempocast");
     out.put("workload", workload);
     long start = System.nanoTime();
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(150_000);
-        System.out.println("{\"system\":\"tempocast\",\"workload\":\"" + workload + "\",\"error\":\"watchdog: over 150 s\"}");
-        System.exit(1);
-      } catch (InterruptedException e) {
-        // finished in time
-      }
-    });
+    Thread watchdog =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(150_000);
+                System.out.println(
+                    "{\"system\":\"tempocast\",\"workload\":\""
+                        + workload
+                        + "\",\"error\":\"watchdog: over 150 s\"}");
+                System.exit(1);
+              } catch (InterruptedException e) {
+                // finished in time
+              }
+            });
     watchdog.setDaemon(true);
     watchdog.start();
     try {
@@ -87,7 +92,11 @@ public final class BenchMain {
       out.put("broker_cpu_s", brokerPid > 0 ? cpuSeconds(brokerPid) : null);
       out.put(
           "harness_cpu_s",
-          ProcessHandle.current().info().totalCpuDuration().map(d -> Workloads.round1(d.toMillis() / 1000.0)).orElse(null));
+          ProcessHandle.current()
+              .info()
+              .totalCpuDuration()
+              .map(d -> Workloads.round1(d.toMillis() / 1000.0))
+              .orElse(null));
     } catch (Exception e) {
       out.put("error", String.valueOf(e.getMessage()).replace('"', '\''));
       System.out.println(json(out));

@@ -58,8 +58,10 @@ final class Clients {
     final byte[] buf = new byte[2 * Lines.MAX_LINE_BYTES];
     private int start;
     private int end;
+
     /** Bounds of the line last returned by {@link #next()}. */
     int lineStart;
+
     int lineEnd;
 
     LineReader(InputStream in) {
@@ -112,9 +114,9 @@ final class Clients {
   }
 
   /**
-   * A group member with a receiver: registers, then accepts the coordinator's delivery
-   * connections, hands every message body to {@code sink} and acknowledges each run of messages it
-   * has read with one cumulative ACK.
+   * A group member with a receiver: registers, then accepts the coordinator's delivery connections,
+   * hands every message body to {@code sink} and acknowledges each run of messages it has read with
+   * one cumulative ACK.
    */
   static final class Member implements AutoCloseable {
     final String id;
@@ -139,7 +141,8 @@ final class Clients {
     }
 
     void goOnline() throws IOException {
-      expectOk(commands.call(CommandCodec.reconnect(GROUP, id, "127.0.0.1", server.getLocalPort())));
+      expectOk(
+          commands.call(CommandCodec.reconnect(GROUP, id, "127.0.0.1", server.getLocalPort())));
     }
 
     private void acceptLoop() {
@@ -163,7 +166,8 @@ final class Clients {
         long lastSeq = -1;
         boolean pong = false;
         while (r.next()) {
-          String line = new String(r.buf, r.lineStart, r.lineEnd - r.lineStart, StandardCharsets.UTF_8);
+          String line =
+              new String(r.buf, r.lineStart, r.lineEnd - r.lineStart, StandardCharsets.UTF_8);
           if (line.equals(DeliveryCodec.PING)) {
             pong = true;
           } else if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Msg m) {
@@ -188,7 +192,11 @@ final class Clients {
       } catch (IOException e) {
         // the coordinator closed the link (disconnect) or the run ended
       } catch (ProtocolException e) {
-        Workloads.log("receiver " + id + ": the coordinator sent a line the codec rejects: " + e.getMessage());
+        Workloads.log(
+            "receiver "
+                + id
+                + ": the coordinator sent a line the codec rejects: "
+                + e.getMessage());
       }
     }
 

@@ -13,10 +13,12 @@ import java.util.regex.Pattern;
 /**
  * Reads the JSON lines of benchmark runs (ours and the peer harness's) and prints, per workload, a
  * Markdown table of medians with the range, one row per system, plus tempocast's ratio to the
- * better peer. {@code java -cp tempocast.jar:tempocast-bench.jar tempocast.bench.MedianTable results.jsonl}
+ * better peer. {@code java -cp tempocast.jar:tempocast-bench.jar tempocast.bench.MedianTable
+ * results.jsonl}
  */
 public final class MedianTable {
-  private static final Pattern FIELD = Pattern.compile("\"([a-z0-9_]+)\":(\"[^\"]*\"|[-0-9.eE]+|null)");
+  private static final Pattern FIELD =
+      Pattern.compile("\"([a-z0-9_]+)\":(\"[^\"]*\"|[-0-9.eE]+|null)");
 
   private MedianTable() {}
 
@@ -43,8 +45,26 @@ public final class MedianTable {
     for (Map.Entry<String, Map<String, List<Map<String, String>>>> w : runs.entrySet()) {
       String[] cols =
           w.getKey().equals("W3")
-              ? new String[] {"acked_per_s", "catchup_per_s", "catchup_s", "broker_peak_rss_mb", "broker_cpu_s", "missing", "duplicates"}
-              : new String[] {"acked_per_s", "deliveries_per_s", "p50_ms", "p99_ms", "p999_ms", "broker_peak_rss_mb", "broker_cpu_s", "missing", "duplicates"};
+              ? new String[] {
+                "acked_per_s",
+                "catchup_per_s",
+                "catchup_s",
+                "broker_peak_rss_mb",
+                "broker_cpu_s",
+                "missing",
+                "duplicates"
+              }
+              : new String[] {
+                "acked_per_s",
+                "deliveries_per_s",
+                "p50_ms",
+                "p99_ms",
+                "p999_ms",
+                "broker_peak_rss_mb",
+                "broker_cpu_s",
+                "missing",
+                "duplicates"
+              };
       System.out.println();
       System.out.println("**" + w.getKey() + "** (median [min–max] of the runs; n = runs)");
       System.out.println();
@@ -57,7 +77,8 @@ public final class MedianTable {
       System.out.println(head);
       System.out.println(rule);
       for (Map.Entry<String, List<Map<String, String>>> s : w.getValue().entrySet()) {
-        StringBuilder row = new StringBuilder("| " + s.getKey() + " | " + s.getValue().size() + " |");
+        StringBuilder row =
+            new StringBuilder("| " + s.getKey() + " | " + s.getValue().size() + " |");
         for (String c : cols) {
           row.append(' ').append(cell(s.getValue(), c)).append(" |");
         }
@@ -87,7 +108,9 @@ public final class MedianTable {
     double med = median(xs);
     double min = xs.stream().mapToDouble(Double::doubleValue).min().orElse(med);
     double max = xs.stream().mapToDouble(Double::doubleValue).max().orElse(med);
-    return xs.size() == 1 || min == max ? fmt(med) : fmt(med) + " [" + fmt(min) + "–" + fmt(max) + "]";
+    return xs.size() == 1 || min == max
+        ? fmt(med)
+        : fmt(med) + " [" + fmt(min) + "–" + fmt(max) + "]";
   }
 
   private static String fmt(double v) {

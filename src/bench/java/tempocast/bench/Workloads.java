@@ -188,15 +188,18 @@ final class Workloads {
     log("W1: " + n + " messages, one at a time, " + cfg.receivers + " receivers");
     long t0 = System.nanoTime();
     long deadline = t0 + TimeUnit.SECONDS.toNanos(60);
-    java.util.concurrent.SynchronousQueue<String> reply = new java.util.concurrent.SynchronousQueue<>();
+    java.util.concurrent.SynchronousQueue<String> reply =
+        new java.util.concurrent.SynchronousQueue<>();
     for (int seq = 0; seq < n && System.nanoTime() < deadline; seq++) {
-      s.write(Body.make(0, seq, cfg.bodyBytes), r -> {
-        try {
-          reply.put(r);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      s.write(
+          Body.make(0, seq, cfg.bodyBytes),
+          r -> {
+            try {
+              reply.put(r);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
       s.flush();
       String r = reply.poll(10, TimeUnit.SECONDS);
       if (r != null && r.startsWith("OK")) {
@@ -237,8 +240,18 @@ final class Workloads {
       senders[i] = track(new Sender(i));
     }
     Acked acked = new Acked(ns);
-    log("W2: " + ns + " senders x " + cfg.window + " in flight, " + cfg.receivers + " receivers, "
-        + cfg.warmupSeconds + " s warm-up + " + cfg.durationSeconds + " s measured");
+    log(
+        "W2: "
+            + ns
+            + " senders x "
+            + cfg.window
+            + " in flight, "
+            + cfg.receivers
+            + " receivers, "
+            + cfg.warmupSeconds
+            + " s warm-up + "
+            + cfg.durationSeconds
+            + " s measured");
     long t0 = System.nanoTime();
     long from = t0 + TimeUnit.SECONDS.toNanos(cfg.warmupSeconds);
     long to = from + TimeUnit.SECONDS.toNanos(cfg.durationSeconds);
@@ -249,7 +262,10 @@ final class Workloads {
     Thread[] threads = new Thread[ns];
     for (int i = 0; i < ns; i++) {
       int id = i;
-      threads[i] = new Thread(() -> pump(senders[id], cfg.window, to, Integer.MAX_VALUE, acked, from, to), "sender-" + i);
+      threads[i] =
+          new Thread(
+              () -> pump(senders[id], cfg.window, to, Integer.MAX_VALUE, acked, from, to),
+              "sender-" + i);
       threads[i].start();
     }
     for (Thread t : threads) {
@@ -287,7 +303,8 @@ final class Workloads {
     Sender s = track(new Sender(0));
     Acked acked = new Acked(1);
     long t0 = System.nanoTime();
-    pump(s, cfg.window, t0 + TimeUnit.SECONDS.toNanos(60), m, acked, Long.MIN_VALUE, Long.MAX_VALUE);
+    pump(
+        s, cfg.window, t0 + TimeUnit.SECONDS.toNanos(60), m, acked, Long.MIN_VALUE, Long.MAX_VALUE);
     long t1 = System.nanoTime();
     long total = acked.count();
     log("W3: " + total + " acked in " + round3((t1 - t0) / 1e9) + " s; receiver reconnects");
@@ -328,18 +345,20 @@ final class Workloads {
           }
         }
         int q = seq;
-        s.write(Body.make(s.id, q, cfg.bodyBytes), reply -> {
-          if (reply.startsWith("OK")) {
-            acked.ok(s.id, q);
-            long now = System.nanoTime();
-            if (now >= from && now < to) {
-              acked.inWindow.increment();
-            }
-          } else {
-            acked.errors.increment();
-          }
-          inFlight.release();
-        });
+        s.write(
+            Body.make(s.id, q, cfg.bodyBytes),
+            reply -> {
+              if (reply.startsWith("OK")) {
+                acked.ok(s.id, q);
+                long now = System.nanoTime();
+                if (now >= from && now < to) {
+                  acked.inWindow.increment();
+                }
+              } else {
+                acked.errors.increment();
+              }
+              inFlight.release();
+            });
         if (++unflushed >= 16) {
           s.flush();
           unflushed = 0;

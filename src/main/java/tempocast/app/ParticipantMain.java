@@ -114,7 +114,8 @@ public final class ParticipantMain {
           .toCompletableFuture()
           .get(wait.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (Exception e) {
-      return new Participant.Result("ERROR no answer in time; the command's outcome is unknown", false);
+      return new Participant.Result(
+          "ERROR no answer in time; the command's outcome is unknown", false);
     }
   }
 }

@@ -67,12 +67,15 @@ public final class ConfigFile {
       }
       int eq = text.indexOf('=');
       if (eq < 0) {
-        throw ConfigException.at(shape, line.number(), "expected 'key = value', got '" + text + "'");
+        throw ConfigException.at(
+            shape, line.number(), "expected 'key = value', got '" + text + "'");
       }
       String key = text.substring(0, eq).strip();
       if (!knownKeys.contains(key)) {
         throw ConfigException.at(
-            shape, line.number(), "unknown setting '" + key + "'; known: " + String.join(", ", knownKeys));
+            shape,
+            line.number(),
+            "unknown setting '" + key + "'; known: " + String.join(", ", knownKeys));
       }
       if (options.containsKey(key)) {
         throw ConfigException.at(shape, line.number(), "'" + key + "' is set twice");
@@ -126,6 +129,7 @@ public final class ConfigFile {
     } catch (NumberFormatException | ArithmeticException e) {
       // reported below
     }
-    throw error(line, what + " must be a positive number of seconds (e.g. 10 or 2.5), got '" + text + "'");
+    throw error(
+        line, what + " must be a positive number of seconds (e.g. 10 or 2.5), got '" + text + "'");
   }
 }

@@ -72,7 +72,8 @@ public sealed interface ConsoleCommand {
           try {
             port = Integer.parseInt(arg);
           } catch (NumberFormatException e) {
-            return new Invalid("'" + abbreviate(arg) + "' is not a port: use a number from 0 to 65535");
+            return new Invalid(
+                "'" + abbreviate(arg) + "' is not a port: use a number from 0 to 65535");
           }
           if (port < 0 || port > 65535) {
             return new Invalid("port " + port + " is out of range: use a number from 0 to 65535");

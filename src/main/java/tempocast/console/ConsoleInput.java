@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.util.Arrays;
 import tempocast.protocol.Lines;
 
-/** Splits the console's standard input into lines, and turns away a line too long to be a command. */
+/**
+ * Splits the console's standard input into lines, and turns away a line too long to be a command.
+ */
 public final class ConsoleInput {
   /** The longest console line: {@code msend }, a message of the largest size, and room to spare. */
   public static final int MAX_LINE_BYTES = Lines.MAX_MESSAGE_BYTES + 64;

@@ -23,8 +23,8 @@ import tempocast.protocol.Replies;
 
 /**
  * The coordinator's command port: one stream per connection that frames lines, routes each command
- * to its group's manager and writes the replies back in the order of the commands, so a client
- * may pipeline.
+ * to its group's manager and writes the replies back in the order of the commands, so a client may
+ * pipeline.
  */
 public final class CommandServer {
   /** Commands in flight per connection; more wait in TCP's buffers (backpressure). */
@@ -34,7 +34,8 @@ public final class CommandServer {
   private final CoordinatorSettings settings;
   private final ActorRef<Groups.Command> groups;
 
-  public CommandServer(ActorSystem<?> system, CoordinatorSettings settings, ActorRef<Groups.Command> groups) {
+  public CommandServer(
+      ActorSystem<?> system, CoordinatorSettings settings, ActorRef<Groups.Command> groups) {
     this.system = system;
     this.settings = settings;
     this.groups = groups;
@@ -56,9 +57,7 @@ public final class CommandServer {
         .mapAsync(PIPELINE, line -> handle(line, knownGroups, credentials))
         .map(Lines::line)
         .recoverWithRetries(
-            1,
-            TimeoutException.class,
-            () -> org.apache.pekko.stream.javadsl.Source.empty());
+            1, TimeoutException.class, () -> org.apache.pekko.stream.javadsl.Source.empty());
   }
 
   /**
@@ -73,7 +72,9 @@ public final class CommandServer {
       return CompletableFuture.completedFuture(
           Replies.error(
               Replies.TOO_LONG,
-              "line longer than " + Lines.MAX_LINE_BYTES + " bytes; it was skipped up to its line end"));
+              "line longer than "
+                  + Lines.MAX_LINE_BYTES
+                  + " bytes; it was skipped up to its line end"));
     }
     ClientCommand cmd;
     try {
@@ -86,7 +87,10 @@ public final class CommandServer {
     }
     if (cmd instanceof ClientCommand.MSend s) {
       String c = credentials.get(s.group() + " " + s.member());
-      return route(s.group(), false, knownGroups,
+      return route(
+          s.group(),
+          false,
+          knownGroups,
           g -> ask(g, r -> new GroupManager.Publish(s.member(), s.msgId(), s.text(), r, c)));
     }
     if (cmd instanceof ClientCommand.Auth a) {
@@ -95,25 +99,38 @@ public final class CommandServer {
     }
     if (cmd instanceof ClientCommand.Register r) {
       String c = credentials.get(r.group() + " " + r.member());
-      return route(r.group(), true, knownGroups,
+      return route(
+          r.group(),
+          true,
+          knownGroups,
           g -> ask(g, ref -> new GroupManager.Register(r.member(), r.host(), r.port(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Reconnect r) {
       String c = credentials.get(r.group() + " " + r.member());
-      return route(r.group(), false, knownGroups,
+      return route(
+          r.group(),
+          false,
+          knownGroups,
           g -> ask(g, ref -> new GroupManager.Reconnect(r.member(), r.host(), r.port(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Disconnect d) {
       String c = credentials.get(d.group() + " " + d.member());
-      return route(d.group(), false, knownGroups,
+      return route(
+          d.group(),
+          false,
+          knownGroups,
           g -> ask(g, ref -> new GroupManager.Disconnect(d.member(), ref, c)));
     }
     if (cmd instanceof ClientCommand.Deregister d) {
       String c = credentials.get(d.group() + " " + d.member());
-      return route(d.group(), false, knownGroups,
+      return route(
+          d.group(),
+          false,
+          knownGroups,
           g -> ask(g, ref -> new GroupManager.Deregister(d.member(), ref, c)));
     }
-    return CompletableFuture.completedFuture(Replies.error(Replies.BAD_REQUEST, "unsupported command"));
+    return CompletableFuture.completedFuture(
+        Replies.error(Replies.BAD_REQUEST, "unsupported command"));
   }
 
   private CompletionStage<String> route(
@@ -126,7 +143,10 @@ public final class CommandServer {
       return send.apply(known);
     }
     return AskPattern.<Groups.Command, Groups.GroupRef>ask(
-            groups, r -> new Groups.GetGroup(group, create, r), settings.askTimeout(), system.scheduler())
+            groups,
+            r -> new Groups.GetGroup(group, create, r),
+            settings.askTimeout(),
+            system.scheduler())
         .thenCompose(
             ref -> {
               if (ref.ref() == null) {
@@ -142,12 +162,17 @@ public final class CommandServer {
   private CompletionStage<String> ask(
       ActorRef<GroupManager.Command> group,
       Function<ActorRef<String>, GroupManager.Command> command) {
-    return AskPattern.ask(group, command::apply, settings.askTimeout().plus(settings.connectTimeout()), system.scheduler())
+    return AskPattern.ask(
+            group,
+            command::apply,
+            settings.askTimeout().plus(settings.connectTimeout()),
+            system.scheduler())
         .exceptionally(err -> timeout());
   }
 
   private static String timeout() {
     return Replies.error(
-        Replies.INTERNAL, "the coordinator did not answer in time; the outcome is unknown, retry with the same MSGID");
+        Replies.INTERNAL,
+        "the coordinator did not answer in time; the outcome is unknown, retry with the same MSGID");
   }
 }

@@ -59,7 +59,8 @@ public final class CoordinatorConfigFile {
                 }
                 yield w;
               } catch (NumberFormatException ex) {
-                throw f.error(line, "delivery-window must be a number from 2 to 1000000, got '" + v + "'");
+                throw f.error(
+                    line, "delivery-window must be a number from 2 to 1000000, got '" + v + "'");
               }
             }
             case "delivery-window-bytes" -> {
@@ -70,7 +71,11 @@ public final class CoordinatorConfigFile {
                 }
                 yield w;
               } catch (NumberFormatException ex) {
-                throw f.error(line, "delivery-window-bytes must be a number from 66560 (one maximal message) to 1073741824, got '" + v + "'");
+                throw f.error(
+                    line,
+                    "delivery-window-bytes must be a number from 66560 (one maximal message) to 1073741824, got '"
+                        + v
+                        + "'");
               }
             }
             case "idle-timeout", "heartbeat-interval", "heartbeat-timeout" ->

@@ -15,8 +15,8 @@ public interface DeliveryLink {
   /**
    * Opens delivery connections. Events from the receiver ({@link MemberSession.LinkAcked}, {@link
    * MemberSession.LinkClosed}) go to {@code events}, tagged with {@code linkId}. With {@code
-   * awaitAnswer} the link is up only once the receiver has said something (it answers the PING
-   * sent after HELLO), not as soon as TCP connects.
+   * awaitAnswer} the link is up only once the receiver has said something (it answers the PING sent
+   * after HELLO), not as soon as TCP connects.
    */
   interface Connector {
     CompletionStage<DeliveryLink> connect(

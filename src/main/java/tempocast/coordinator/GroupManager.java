@@ -23,8 +23,8 @@ import tempocast.protocol.StoredMessage;
 
 /**
  * Owns one group: who is registered, who is online, and the group's one order. It assigns each
- * message its sequence number and timestamp, has the journal store it, acknowledges the sender
- * once it is stored and hands it to every member's session. Replies are protocol reply lines.
+ * message its sequence number and timestamp, has the journal store it, acknowledges the sender once
+ * it is stored and hands it to every member's session. Replies are protocol reply lines.
  */
 public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
@@ -86,7 +86,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private record Journaled(MessageJournal.AppendResult result) implements Command {}
 
-  /** A membership change reached the journal (or not): reply {@code okReply}, or say what failed. */
+  /**
+   * A membership change reached the journal (or not): reply {@code okReply}, or say what failed.
+   */
   private record MembershipStored(
       String okReply, String change, MessageJournal.Saved saved, ActorRef<String> replyTo)
       implements Command {}
@@ -98,6 +100,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     final ActorRef<MemberSession.Command> session;
     final long incarnation;
     final String secretHash;
+
     /**
      * Online by the member's own account: registered or reconnected, and no DISCONNECT since. Its
      * receiver may be unreachable for a while; the session reaches it again by itself.
@@ -147,8 +150,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private final Clock clock;
   private final ActorRef<MessageJournal.AppendResult> journalAdapter;
   private final Map<String, Member> members = new HashMap<>();
+
   /** Senders waiting for their message to be stored, by seq. */
   private final TreeMap<Long, List<ActorRef<String>>> waiting = new TreeMap<>();
+
   private long lastSeq;
   private long lastTimestamp;
   private long sessionCount;
@@ -209,9 +214,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             + "-"
             + (++sessionCount); // unique, so a quick re-register never meets a stopping namesake
     return getContext()
-        .spawn(
-            MemberSession.create(r, headSeq, settings, journal, connector, clock),
-            name);
+        .spawn(MemberSession.create(r, headSeq, settings, journal, connector, clock), name);
   }
 
   private Behavior<Command> onPublish(Publish p) {
@@ -300,7 +303,15 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     // A new entrant is owed what is sent from now on: its cursor starts at the last seq.
     MemberRecord record =
         new MemberRecord(
-            group, r.member(), lastSeq, false, clock.millis(), lastSeq, r.host(), r.port(), r.credential());
+            group,
+            r.member(),
+            lastSeq,
+            false,
+            clock.millis(),
+            lastSeq,
+            r.host(),
+            r.port(),
+            r.credential());
     Member m = new Member(spawnSession(record, lastSeq), lastSeq, r.credential());
     members.put(r.member(), m);
     attach(r.member(), m, r.host(), r.port(), true, r.replyTo());
@@ -407,7 +418,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .tell(
             s.saved().ok()
                 ? s.okReply()
-                : Replies.error(Replies.STORAGE, "cannot store " + s.change() + ": " + s.saved().error()));
+                : Replies.error(
+                    Replies.STORAGE, "cannot store " + s.change() + ": " + s.saved().error()));
     return this;
   }
 

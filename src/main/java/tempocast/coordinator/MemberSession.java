@@ -63,7 +63,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
   /** {@code lost}: online by the member's account, but its receiver cannot be reached now. */
-  public record Status(String member, boolean online, boolean lost, long cursor, long offlineSince) {}
+  public record Status(
+      String member, boolean online, boolean lost, long cursor, long offlineSince) {}
 
   /** The receiver acknowledged everything up to {@code seq} on link {@code linkId}. */
   public record LinkAcked(int linkId, long seq) implements Command {}
@@ -90,7 +91,9 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
 
   private static final java.time.Duration FIRST_REATTACH_DELAY = java.time.Duration.ofMillis(100);
 
-  /** {@code headSeq}: the group's last sequence number, so a recovered member knows what it is owed. */
+  /**
+   * {@code headSeq}: the group's last sequence number, so a recovered member knows what it is owed.
+   */
   public static Behavior<Command> create(
       MemberRecord record,
       long headSeq,
@@ -106,7 +109,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
                     Behaviors.withTimers(
                         timers ->
                             new MemberSession(
-                                ctx, timers, record, headSeq, settings, journal, connector, clock))))
+                                ctx, timers, record, headSeq, settings, journal, connector,
+                                clock))))
         .onFailure(RuntimeException.class, SupervisorStrategy.resume());
   }
 
@@ -118,8 +122,12 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private final long tdMillis;
   private final int window;
   private final long windowBytes;
-  /** Sent, unacknowledged runs of delivery lines: {last seq of the run, its bytes}, oldest first. */
+
+  /**
+   * Sent, unacknowledged runs of delivery lines: {last seq of the run, its bytes}, oldest first.
+   */
   private final java.util.ArrayDeque<long[]> inFlightRuns = new java.util.ArrayDeque<>();
+
   private long inFlightBytes;
 
   private final String group;
@@ -131,8 +139,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
 
   /** The delivery link is up. */
   private boolean online;
+
   /** Online by the member's account, but its receiver is not reachable: the session retries. */
   private boolean lost;
+
   private int reattachAttempts;
   private long offlineSince;
   private long cursor;
@@ -141,16 +151,22 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   private DeliveryLink link;
   private int linkId;
   private boolean attaching;
+
   /** Whether the pending attach is a REGISTER (owed everything after its incarnation). */
   private boolean attachingFresh;
+
   /** Who waits for the pending attach; null for the session's own retry of a lost receiver. */
   private ActorRef<Attached> pendingAttach;
+
   /** Everything up to here is sent, or was not owed. */
   private long sentUpTo;
+
   /** The highest seq actually written to the link. */
   private long lastSent;
+
   /** The highest stored seq this session has heard of. */
   private long headSeq;
+
   private long notBefore = Retention.EVERYTHING;
   private boolean reading;
 
@@ -245,9 +261,7 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
         .pipeToSelf(
             connector.connect(host, port, group, member, id, awaitAnswer, getContext().getSelf()),
             (l, err) ->
-                err == null
-                    ? new LinkUp(id, l)
-                    : new LinkFailed(id, Failures.firstMessage(err)));
+                err == null ? new LinkUp(id, l) : new LinkFailed(id, Failures.firstMessage(err)));
   }
 
   private Behavior<Command> onLinkUp(LinkUp up) {
@@ -258,13 +272,19 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     long now = clock.millis();
     attaching = false;
     notBefore =
-        attachingFresh ? Retention.EVERYTHING : Retention.replayNotBefore(offlineSince, now, tdMillis);
+        attachingFresh
+            ? Retention.EVERYTHING
+            : Retention.replayNotBefore(offlineSince, now, tdMillis);
     if (lost && pendingAttach == null) {
       getContext()
           .getLog()
           .info(
               "Member [{}] reachable again at [{}:{}] after [{}] attempts, offline for [{}] ms",
-              member, host, port, reattachAttempts, now - offlineSince);
+              member,
+              host,
+              port,
+              reattachAttempts,
+              now - offlineSince);
     }
     lost = false;
     reattachAttempts = 0;
@@ -276,7 +296,9 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     reading = false;
     inFlightRuns.clear();
     inFlightBytes = 0;
-    getContext().getLog().info("Member [{}] online at [{}:{}], cursor [{}]", member, host, port, cursor);
+    getContext()
+        .getLog()
+        .info("Member [{}] online at [{}:{}], cursor [{}]", member, host, port, cursor);
     ActorRef<Attached> replyTo = pendingAttach;
     pendingAttach = null;
     if (replyTo == null) {
@@ -305,7 +327,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
       if (s.linkId() == linkId && online) {
         goOffline(clock.millis(), "membership could not be stored");
       }
-      s.replyTo().tell(new Attached(member, "storage", "cannot store membership: " + s.saved().error()));
+      s.replyTo()
+          .tell(new Attached(member, "storage", "cannot store membership: " + s.saved().error()));
     }
     return this;
   }
@@ -323,7 +346,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
             .getLog()
             .info(
                 "Member [{}] lost: cannot reach its receiver at [{}:{}] ({}); retrying until it answers",
-                member, host, port, f.reason());
+                member,
+                host,
+                port,
+                f.reason());
       }
       scheduleReattach();
       return this;
@@ -379,7 +405,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
 
   /** Backoff doubling from 100 ms to twice the heartbeat interval. */
   private void scheduleReattach() {
-    long max = Math.max(FIRST_REATTACH_DELAY.toMillis(), 2 * settings.heartbeatInterval().toMillis());
+    long max =
+        Math.max(FIRST_REATTACH_DELAY.toMillis(), 2 * settings.heartbeatInterval().toMillis());
     long delay = FIRST_REATTACH_DELAY.toMillis() << Math.min(reattachAttempts, 16);
     timers.startSingleTimer(Reattach.INSTANCE, java.time.Duration.ofMillis(Math.min(delay, max)));
   }
@@ -450,7 +477,10 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
     return this;
   }
 
-  /** With nothing in flight, seqs passed over as not owed (older than td, pruned) count as acknowledged. */
+  /**
+   * With nothing in flight, seqs passed over as not owed (older than td, pruned) count as
+   * acknowledged.
+   */
   private void skipUnowed() {
     if (lastSent <= cursor && sentUpTo > cursor) {
       cursor = sentUpTo;
@@ -478,7 +508,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
             settings.askTimeout(),
             ref -> new MessageJournal.Read(group, sentUpTo + 1, notBefore, max, maxBytes, ref),
             (r, err) ->
-                new ReplayRead(id, err == null ? r : new JournalStore.ReadResult(List.of(), sentUpTo)));
+                new ReplayRead(
+                    id, err == null ? r : new JournalStore.ReadResult(List.of(), sentUpTo)));
   }
 
   private Behavior<Command> onReplayRead(ReplayRead r) {
@@ -520,8 +551,8 @@ public final class MemberSession extends AbstractBehavior<MemberSession.Command>
   }
 
   /**
-   * The cursor reaches the journal at most once per flush interval, and only when it moved: a
-   * group of many idle or offline members costs no timer ticks.
+   * The cursor reaches the journal at most once per flush interval, and only when it moved: a group
+   * of many idle or offline members costs no timer ticks.
    */
   private void markCursorDirty() {
     cursorDirty = true;

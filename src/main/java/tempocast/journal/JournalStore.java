@@ -5,8 +5,8 @@ import java.util.Map;
 import tempocast.protocol.StoredMessage;
 
 /**
- * Where messages and membership live. Implementations block; call them only from the journal
- * actor, which runs on the blocking-I/O dispatcher.
+ * Where messages and membership live. Implementations block; call them only from the journal actor,
+ * which runs on the blocking-I/O dispatcher.
  */
 public interface JournalStore extends AutoCloseable {
 
@@ -25,8 +25,8 @@ public interface JournalStore extends AutoCloseable {
 
   /**
    * The stored messages of a group with {@code seq >= from} and {@code timestamp >= notBefore}, at
-   * most {@code max}; {@code upTo} is the highest sequence number this read has passed (every stored
-   * message in {@code [from, upTo]} that meets {@code notBefore} is in {@code messages}).
+   * most {@code max}; {@code upTo} is the highest sequence number this read has passed (every
+   * stored message in {@code [from, upTo]} that meets {@code notBefore} is in {@code messages}).
    */
   record ReadResult(List<StoredMessage> messages, long upTo) {}
 

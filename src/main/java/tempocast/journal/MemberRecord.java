@@ -8,8 +8,8 @@ package tempocast.journal;
  *     cursor's starting point, so the member never receives what was sent before it joined
  * @param online online by the member's own account: registered or reconnected with no DISCONNECT
  *     since (its receiver may be lost for a while; the coordinator then keeps trying to reach it)
- * @param offlineSince coordinator time (epoch ms) since when deliveries cannot reach the member
- *     (it went offline, or its receiver was lost); -1 while its receiver is reachable
+ * @param offlineSince coordinator time (epoch ms) since when deliveries cannot reach the member (it
+ *     went offline, or its receiver was lost); -1 while its receiver is reachable
  * @param cursor the highest sequence number the member has acknowledged
  * @param secretHash SHA-256 of the secret the member registered with (hex), or null for none;
  *     commands for a member with a secret are accepted only from connections that proved it

@@ -45,7 +45,12 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       long maxBytes,
       ActorRef<JournalStore.ReadResult> replyTo)
       implements Command {
-    public Read(String group, long from, long notBefore, int max, ActorRef<JournalStore.ReadResult> replyTo) {
+    public Read(
+        String group,
+        long from,
+        long notBefore,
+        int max,
+        ActorRef<JournalStore.ReadResult> replyTo) {
       this(group, from, notBefore, max, Long.MAX_VALUE, replyTo);
     }
   }
@@ -97,7 +102,8 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
                 Behaviors.withTimers(
                     timers -> {
                       timers.startTimerWithFixedDelay(Prune.INSTANCE, settings.pruneInterval());
-                      JournalStore.Snapshot state = started.getAndSet(true) ? store.load() : recovered;
+                      JournalStore.Snapshot state =
+                          started.getAndSet(true) ? store.load() : recovered;
                       return new MessageJournal(ctx, settings, store, state, clock);
                     }));
     return Behaviors.supervise(journal)
@@ -191,14 +197,18 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   }
 
   /** {@code error} null: {@link Appended}; otherwise {@link AppendFailed} with that reason. */
-  private static void answer(Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo, String error) {
+  private static void answer(
+      Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo, String error) {
     for (Map.Entry<ActorRef<AppendResult>, List<StoredMessage>> e : byReplyTo.entrySet()) {
       List<StoredMessage> msgs = List.copyOf(e.getValue());
       e.getKey().tell(error == null ? new Appended(msgs) : new AppendFailed(msgs, error));
     }
   }
 
-  /** A failure in any handler drops the appends not yet written: they are refused, not lost in silence. */
+  /**
+   * A failure in any handler drops the appends not yet written: they are refused, not lost in
+   * silence.
+   */
   private Behavior<Command> onPreRestart() {
     answer(byReplyTo(pending), "the journal failed and restarts");
     pending.clear();

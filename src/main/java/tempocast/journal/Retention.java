@@ -3,8 +3,8 @@ package tempocast.journal;
 /**
  * The temporally-bound persistence rules, as pure functions of coordinator times in epoch
  * milliseconds. A member offline for at most td is owed everything it has not acknowledged; one
- * offline for longer is owed only what was sent in the last td before it came back. The boundary
- * is inclusive: offline exactly td still gets everything, and a message exactly td old is kept.
+ * offline for longer is owed only what was sent in the last td before it came back. The boundary is
+ * inclusive: offline exactly td still gets everything, and a message exactly td old is kept.
  */
 public final class Retention {
   /** A {@code notBefore} that excludes nothing. */
@@ -18,7 +18,9 @@ public final class Retention {
 
   /** The oldest timestamp a member reconnecting at {@code reconnectAt} is still owed. */
   public static long replayNotBefore(long offlineSince, long reconnectAt, long tdMillis) {
-    return owedEverything(offlineSince, reconnectAt, tdMillis) ? EVERYTHING : reconnectAt - tdMillis;
+    return owedEverything(offlineSince, reconnectAt, tdMillis)
+        ? EVERYTHING
+        : reconnectAt - tdMillis;
   }
 
   /**

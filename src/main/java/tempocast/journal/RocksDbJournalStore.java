@@ -38,8 +38,12 @@ public final class RocksDbJournalStore implements JournalStore {
 
   private final Path dir;
   private final Options options;
-  /** Null after a failed write until it is reopened: RocksDB refuses every write after one fails. */
+
+  /**
+   * Null after a failed write until it is reopened: RocksDB refuses every write after one fails.
+   */
   private RocksDB db;
+
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
   private final Map<String, Long> lastSeqByGroup = new HashMap<>();
@@ -50,7 +54,9 @@ public final class RocksDbJournalStore implements JournalStore {
     this.db = db;
   }
 
-  /** Opens (creating if needed) the store in {@code dir}; fails with a message a user can act on. */
+  /**
+   * Opens (creating if needed) the store in {@code dir}; fails with a message a user can act on.
+   */
   public static RocksDbJournalStore open(Path dir) {
     try {
       Files.createDirectories(dir);
@@ -157,9 +163,9 @@ public final class RocksDbJournalStore implements JournalStore {
   }
 
   /**
-   * Writes a batch. After a failed write (a full disk, say) RocksDB refuses all writes, so the
-   * next one first reopens the database, which replays its log: the store recovers by itself
-   * once the cause is gone, and nothing that was acknowledged is lost.
+   * Writes a batch. After a failed write (a full disk, say) RocksDB refuses all writes, so the next
+   * one first reopens the database, which replays its log: the store recovers by itself once the
+   * cause is gone, and nothing that was acknowledged is lost.
    */
   private void write(boolean sync, WriteBatch wb, String what) {
     try {
@@ -213,8 +219,14 @@ public final class RocksDbJournalStore implements JournalStore {
     } catch (RocksDBException e) {
       if (out.isEmpty()) {
         throw new StoreException(
-            "cannot read group " + group + " from seq " + from + " in the journal in " + dir
-                + ": " + e.getMessage(),
+            "cannot read group "
+                + group
+                + " from seq "
+                + from
+                + " in the journal in "
+                + dir
+                + ": "
+                + e.getMessage(),
             e);
       }
       // Hand over what was read before the damage; the next read starts at it and fails.

@@ -53,7 +53,8 @@ public final class CoordinatorClient {
     final CompletionStage<Tcp.OutgoingConnection> established;
     volatile boolean closed;
 
-    Connection(BoundedSourceQueue<ByteString> out, CompletionStage<Tcp.OutgoingConnection> established) {
+    Connection(
+        BoundedSourceQueue<ByteString> out, CompletionStage<Tcp.OutgoingConnection> established) {
       this.out = out;
       this.established = established;
     }
@@ -114,7 +115,10 @@ public final class CoordinatorClient {
             (r, err) -> {
               if (err instanceof java.util.concurrent.TimeoutException) {
                 // Replies would no longer match requests: start afresh next time.
-                c.fail("the coordinator did not answer within " + settings.requestTimeout().toSeconds() + " s");
+                c.fail(
+                    "the coordinator did not answer within "
+                        + settings.requestTimeout().toSeconds()
+                        + " s");
               }
             });
     return reply;
@@ -140,7 +144,8 @@ public final class CoordinatorClient {
             .viaMat(
                 Tcp.get(system)
                     .outgoingConnection(
-                        new InetSocketAddress(settings.coordinatorHost(), settings.coordinatorPort()),
+                        new InetSocketAddress(
+                            settings.coordinatorHost(), settings.coordinatorPort()),
                         Optional.empty(),
                         List.of(),
                         false,
@@ -170,18 +175,30 @@ public final class CoordinatorClient {
                 c.fail(
                     err == null
                         ? "the coordinator at " + where + " closed the connection"
-                        : "cannot reach the coordinator at " + where + " (" + Failures.rootMessage(err) + ")"));
-    run.first().whenComplete((ok, err) -> {
-      if (err != null) {
-        c.fail("cannot reach the coordinator at " + where + " (" + Failures.rootMessage(err) + ")");
-      }
-    });
+                        : "cannot reach the coordinator at "
+                            + where
+                            + " ("
+                            + Failures.rootMessage(err)
+                            + ")"));
+    run.first()
+        .whenComplete(
+            (ok, err) -> {
+              if (err != null) {
+                c.fail(
+                    "cannot reach the coordinator at "
+                        + where
+                        + " ("
+                        + Failures.rootMessage(err)
+                        + ")");
+              }
+            });
     connection = c;
     if (settings.secret() != null) {
       // First on every connection: prove we may act for our ID (docs/PROTOCOL.md, "Secrets").
       CompletableFuture<String> proof = new CompletableFuture<>();
       c.pending.add(proof);
-      c.out.offer(Lines.line(CommandCodec.auth(Names.DEFAULT_GROUP, settings.id(), settings.secret())));
+      c.out.offer(
+          Lines.line(CommandCodec.auth(Names.DEFAULT_GROUP, settings.id(), settings.secret())));
       proof.thenAccept(
           reply -> {
             if (!reply.startsWith("OK")) {

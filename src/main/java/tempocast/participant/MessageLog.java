@@ -28,9 +28,9 @@ import tempocast.protocol.DeliveryCodec.Delivery;
 
 /**
  * The participant's message log: one line per message, {@code TIMESTAMP GROUP #SEQ SENDER: TEXT},
- * written and flushed before the receiver acknowledges it. The log is also the participant's
- * memory of what it has: on start it reads each group's last sequence number back, and skips any
- * delivery at or below it, so a message is written once however often it is sent.
+ * written and flushed before the receiver acknowledges it. The log is also the participant's memory
+ * of what it has: on start it reads each group's last sequence number back, and skips any delivery
+ * at or below it, so a message is written once however often it is sent.
  */
 public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
 
@@ -42,8 +42,8 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
   public record Written(Map<String, Long> lastSeqByGroup, String error) {}
 
   /**
-   * A new registration receives nothing at or below {@code seq}; the log starts counting there
-   * (it matters only if the coordinator's data was reset and numbering started again).
+   * A new registration receives nothing at or below {@code seq}; the log starts counting there (it
+   * matters only if the coordinator's data was reset and numbering started again).
    */
   public record SetFloor(String group, long seq) implements Command {}
 
@@ -69,7 +69,10 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
     this.out = new BufferedOutputStream(new FileOutputStream(file.toFile(), true), 1 << 16);
   }
 
-  /** Drops a line cut short by a crash (never acknowledged, so it comes again) and reads the last seqs. */
+  /**
+   * Drops a line cut short by a crash (never acknowledged, so it comes again) and reads the last
+   * seqs.
+   */
   static Map<String, Long> recover(Path file) throws IOException {
     Map<String, Long> last = new HashMap<>();
     if (!Files.exists(file)) {
@@ -89,8 +92,7 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
         raf.setLength(end);
       }
     }
-    var decoder =
-        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE);
+    var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE);
     try (BufferedReader r =
         new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
       String line;

@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.pattern.Patterns;
 import tempocast.Failures;
 import tempocast.console.ConsoleCommand;
 import tempocast.protocol.CommandCodec;
@@ -19,8 +19,8 @@ import tempocast.protocol.Names;
 
 /**
  * The participant: runs console commands one at a time against the coordinator and owns the
- * receiver while online. Each command's network steps run as a future whose outcome comes back
- * as a message; commands that arrive meanwhile wait in the stash.
+ * receiver while online. Each command's network steps run as a future whose outcome comes back as a
+ * message; commands that arrive meanwhile wait in the stash.
  */
 public final class Participant extends AbstractBehavior<Participant.Command> {
 
@@ -34,8 +34,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
   private record Finished(Step step, ActorRef<Result> replyTo) implements Command {}
 
   /** What a command's network steps ended with. */
-  private record Step(
-      ConsoleCommand command, Receiver receiver, String reply, Throwable error) {}
+  private record Step(ConsoleCommand command, Receiver receiver, String reply, Throwable error) {}
 
   static final String GROUP = Names.DEFAULT_GROUP;
 
@@ -97,7 +96,8 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     getContext()
         .pipeToSelf(
             run(cmd),
-            (step, err) -> new Finished(err == null ? step : new Step(cmd, null, null, err), e.replyTo()));
+            (step, err) ->
+                new Finished(err == null ? step : new Step(cmd, null, null, err), e.replyTo()));
     return this;
   }
 
@@ -133,7 +133,10 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     if (cmd instanceof ConsoleCommand.MSend m) {
       String msgId = msgIdPrefix + (++msgCounter);
       return sendUntilStored(
-          cmd, CommandCodec.msend(GROUP, id, msgId, m.text()), System.nanoTime() + settings.msendRetryFor().toNanos(), 0);
+          cmd,
+          CommandCodec.msend(GROUP, id, msgId, m.text()),
+          System.nanoTime() + settings.msendRetryFor().toNanos(),
+          0);
     }
     if (cmd instanceof ConsoleCommand.Disconnect) {
       return releasingReceiver(ask(cmd, CommandCodec.disconnect(GROUP, id)), false);
@@ -152,9 +155,10 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
   private CompletionStage<Step> releasingReceiver(CompletionStage<Step> step, boolean always) {
     Receiver r = receiver;
     return step.thenCompose(
-        s -> r != null && (always || succeeded(s))
-            ? r.release().handle((done, err) -> s)
-            : CompletableFuture.completedFuture(s));
+        s ->
+            r != null && (always || succeeded(s))
+                ? r.release().handle((done, err) -> s)
+                : CompletableFuture.completedFuture(s));
   }
 
   private static boolean succeeded(Step s) {
@@ -183,8 +187,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                       notices)
                   .exceptionally(
                       err -> {
-                        throw new PortUnavailable(
-                            port, Failures.rootMessage(err));
+                        throw new PortUnavailable(port, Failures.rootMessage(err));
                       })
                   .thenCompose(
                       r ->
@@ -199,7 +202,8 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
    * message ID until it answers: the coordinator stores a message ID once, so the user sees one OK
    * and every log one line, whether or not an earlier attempt had been stored.
    */
-  private CompletionStage<Step> sendUntilStored(ConsoleCommand cmd, String line, long deadline, int attempt) {
+  private CompletionStage<Step> sendUntilStored(
+      ConsoleCommand cmd, String line, long deadline, int attempt) {
     return ask(cmd, line)
         .thenCompose(
             step -> {
@@ -209,7 +213,9 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
               }
               if (attempt == 0) {
                 notices.accept(
-                    "coordinator unreachable (" + Failures.unwrap(step.error()).getMessage() + "); retrying the msend");
+                    "coordinator unreachable ("
+                        + Failures.unwrap(step.error()).getMessage()
+                        + "); retrying the msend");
               }
               Duration backoff = Duration.ofMillis(Math.min(1000, 100L << Math.min(attempt, 4)));
               return Patterns.after(
@@ -226,8 +232,15 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
 
   private static final class PortUnavailable extends RuntimeException {
     PortUnavailable(int port, String reason) {
-      super("cannot listen on port " + port + " (" + reason + "): choose another port, or 0 for any free one",
-          null, false, false);
+      super(
+          "cannot listen on port "
+              + port
+              + " ("
+              + reason
+              + "): choose another port, or 0 for any free one",
+          null,
+          false,
+          false);
     }
   }
 
@@ -262,12 +275,14 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       long nextSeq = Long.parseLong(s.reply().substring(s.reply().lastIndexOf(' ') + 1));
       log.tell(new MessageLog.SetFloor(GROUP, nextSeq - 1));
       return new Result(
-          "OK registered " + id + " in group " + GROUP + ", receiver on port " + receiver.port(), false);
+          "OK registered " + id + " in group " + GROUP + ", receiver on port " + receiver.port(),
+          false);
     }
     if (cmd instanceof ConsoleCommand.Reconnect) {
       receiver = s.receiver();
       return new Result(
-          "OK reconnected " + id + " to group " + GROUP + ", receiver on port " + receiver.port(), false);
+          "OK reconnected " + id + " to group " + GROUP + ", receiver on port " + receiver.port(),
+          false);
     }
     if (cmd instanceof ConsoleCommand.MSend) {
       return new Result("OK sent #" + s.reply().substring(s.reply().lastIndexOf(' ') + 1), false);
@@ -293,12 +308,15 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     String code = f.length > 1 ? f[1] : "";
     String explanation = f.length > 2 ? f[2] : reply;
     return switch (code) {
-      case "already-registered" -> "ERROR already registered: use 'reconnect PORT' to come back online";
+      case "already-registered" ->
+          "ERROR already registered: use 'reconnect PORT' to come back online";
       case "not-registered" -> "ERROR not registered: use 'register PORT' first";
-      case "not-online" -> s.command() instanceof ConsoleCommand.MSend
-          ? "ERROR offline: use 'reconnect PORT' first; nothing was sent"
-          : "ERROR not online: " + explanation;
-      case "unreachable" -> "ERROR the coordinator cannot reach this participant's receiver: " + explanation;
+      case "not-online" ->
+          s.command() instanceof ConsoleCommand.MSend
+              ? "ERROR offline: use 'reconnect PORT' first; nothing was sent"
+              : "ERROR not online: " + explanation;
+      case "unreachable" ->
+          "ERROR the coordinator cannot reach this participant's receiver: " + explanation;
       default -> "ERROR " + explanation;
     };
   }

@@ -35,21 +35,25 @@ public final class ParticipantConfigFile {
     String[] parts = addr.split("\\s+");
     if (parts.length == 1) {
       int colon = addr.lastIndexOf(':');
-      parts = colon <= 0 ? parts : new String[] {addr.substring(0, colon), addr.substring(colon + 1)};
+      parts =
+          colon <= 0 ? parts : new String[] {addr.substring(0, colon), addr.substring(colon + 1)};
     }
     if (parts.length != 2 || parts[0].isEmpty()) {
-      throw f.error(addrLine, "the coordinator's address must be 'IP PORT' or 'IP:PORT', got '" + addr + "'");
+      throw f.error(
+          addrLine, "the coordinator's address must be 'IP PORT' or 'IP:PORT', got '" + addr + "'");
     }
-    String host = parts[0].startsWith("[") && parts[0].endsWith("]")
-        ? parts[0].substring(1, parts[0].length() - 1)
-        : parts[0];
+    String host =
+        parts[0].startsWith("[") && parts[0].endsWith("]")
+            ? parts[0].substring(1, parts[0].length() - 1)
+            : parts[0];
     int port = f.port(addrLine, parts[1]);
     String secret = null;
     ConfigFile.Line secretLine = f.options().get("secret");
     if (secretLine != null) {
       secret = secretLine.text();
       if (!secret.matches("[\\x21-\\x7e]{1,128}")) {
-        throw f.error(secretLine, "secret must be 1 to 128 printable ASCII characters without spaces");
+        throw f.error(
+            secretLine, "secret must be 1 to 128 printable ASCII characters without spaces");
       }
     }
     return ParticipantSettings.fromConfig(

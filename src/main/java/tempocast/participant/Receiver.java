@@ -44,7 +44,8 @@ public final class Receiver {
   private final SharedKillSwitch connections;
   private final AtomicBoolean released;
 
-  private Receiver(Tcp.ServerBinding binding, SharedKillSwitch connections, AtomicBoolean released) {
+  private Receiver(
+      Tcp.ServerBinding binding, SharedKillSwitch connections, AtomicBoolean released) {
     this.binding = binding;
     this.connections = connections;
     this.released = released;
@@ -58,9 +59,9 @@ public final class Receiver {
    * Binds {@code host:port} (0 for any free port); fails if the port is taken. Connections from any
    * address but the coordinator's are closed unread, and so are those whose first line is not
    * {@code HELLO GROUP member}: deliveries meant for another participant (one that used this port
-   * before) never reach this one's log. {@code notices} hears, in words for the
-   * console, when the coordinator's connection is lost (it died, or was silent for {@code
-   * silence}) and when it is back.
+   * before) never reach this one's log. {@code notices} hears, in words for the console, when the
+   * coordinator's connection is lost (it died, or was silent for {@code silence}) and when it is
+   * back.
    */
   public static CompletionStage<Receiver> bind(
       ActorSystem<?> system,
@@ -85,7 +86,12 @@ public final class Receiver {
                 c -> {
                   InetAddress from = c.remoteAddress().getAddress();
                   if (!from.equals(coordinator)) {
-                    system.log().warn("Refused a delivery connection from {}: only the coordinator at {} may deliver", from, coordinator);
+                    system
+                        .log()
+                        .warn(
+                            "Refused a delivery connection from {}: only the coordinator at {} may deliver",
+                            from,
+                            coordinator);
                     c.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.empty()), system);
                     return;
                   }
@@ -106,7 +112,9 @@ public final class Receiver {
                                 && !lost.getAndSet(true)) {
                               notices.accept(
                                   "coordinator connection lost"
-                                      + (err instanceof java.util.concurrent.TimeoutException ? " (silent for " + silence.toSeconds() + " s)" : "")
+                                      + (err instanceof java.util.concurrent.TimeoutException
+                                          ? " (silent for " + silence.toSeconds() + " s)"
+                                          : "")
                                       + "; deliveries resume when it is back");
                             }
                           });
@@ -174,13 +182,19 @@ public final class Receiver {
     String line;
     try {
       line = Lines.decode(bytes);
-      if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Hello h && h.member().equals(member)) {
+      if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Hello h
+          && h.member().equals(member)) {
         return;
       }
     } catch (ProtocolException e) {
       line = "a line that is not HELLO";
     }
-    system.log().warn("Refused a delivery connection that opened with [{}]: this receiver is {}'s", line, member);
+    system
+        .log()
+        .warn(
+            "Refused a delivery connection that opened with [{}]: this receiver is {}'s",
+            line,
+            member);
     throw new ForeignHello("delivery connection for another member: " + line);
   }
 
@@ -198,7 +212,10 @@ public final class Receiver {
   }
 
   private static CompletionStage<ByteString> handleRun(
-      ActorSystem<?> system, ActorRef<MessageLog.Command> log, Duration timeout, List<Incoming> run) {
+      ActorSystem<?> system,
+      ActorRef<MessageLog.Command> log,
+      Duration timeout,
+      List<Incoming> run) {
     List<DeliveryCodec.Delivery> deliveries = new ArrayList<>();
     boolean ping = false;
     for (Incoming i : run) {

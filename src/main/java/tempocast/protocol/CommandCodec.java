@@ -46,7 +46,8 @@ public final class CommandCodec {
         }
         return ClientCommand.Ping.INSTANCE;
       case "":
-        throw bad("empty line; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
+        throw bad(
+            "empty line; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
       default:
         throw bad(
             "unknown command '"
@@ -70,7 +71,10 @@ public final class CommandCodec {
     String msgId = null;
     if (!msgIdField.equals("-")) {
       if (!Names.isValidMsgId(msgIdField)) {
-        throw bad("invalid MSGID '" + abbreviate(msgIdField) + "': up to 64 of A-Z a-z 0-9 . _ : -, or -");
+        throw bad(
+            "invalid MSGID '"
+                + abbreviate(msgIdField)
+                + "': up to 64 of A-Z a-z 0-9 . _ : -, or -");
       }
       msgId = msgIdField;
     }
@@ -85,7 +89,8 @@ public final class CommandCodec {
       throw bad("the message is empty");
     }
     if (text.length > Lines.MAX_MESSAGE_BYTES) {
-      throw bad("the message is " + text.length + " bytes; the limit is " + Lines.MAX_MESSAGE_BYTES);
+      throw bad(
+          "the message is " + text.length + " bytes; the limit is " + Lines.MAX_MESSAGE_BYTES);
     }
     for (byte x : text) {
       if (x == '\n' || x == '\r') {

@@ -1,6 +1,9 @@
 package tempocast.protocol;
 
-/** The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}), and back ({@code ACK}). */
+/**
+ * The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}), and back ({@code
+ * ACK}).
+ */
 public final class DeliveryCodec {
   /** The coordinator's heartbeat on a quiet delivery connection, and the receiver's answer. */
   public static final String PING = "PING";
@@ -46,7 +49,8 @@ public final class DeliveryCodec {
                 line.substring(d + 1, e),
                 line.substring(e + 1)));
       } catch (NumberFormatException ex) {
-        throw new ProtocolException(Replies.BAD_REQUEST, "MSG with a SEQ or TS that is not a number");
+        throw new ProtocolException(
+            Replies.BAD_REQUEST, "MSG with a SEQ or TS that is not a number");
       }
     }
     if (line.startsWith("HELLO ")) {

@@ -11,8 +11,8 @@ import org.apache.pekko.util.ByteStringBuilder;
  * Splits a byte stream into lines without ever failing: a line longer than the limit becomes one
  * {@link #TOO_LONG} element and the rest of it is skipped up to its line end, after which framing
  * resumes. (Pekko's delimiter framing fails the stream instead, which cancels the socket's read
- * side and resets the connection before an error reply can be written.) Memory per connection
- * stays below one maximal line.
+ * side and resets the connection before an error reply can be written.) Memory per connection stays
+ * below one maximal line.
  */
 public final class LineFramer {
   /** Stands for a line over the limit; compare by identity. */

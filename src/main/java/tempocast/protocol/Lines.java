@@ -11,6 +11,7 @@ import org.apache.pekko.util.ByteString;
 public final class Lines {
   /** The largest message text, in bytes of UTF-8. */
   public static final int MAX_MESSAGE_BYTES = 65_536;
+
   /** The largest line: a maximal message plus its header. */
   public static final int MAX_LINE_BYTES = MAX_MESSAGE_BYTES + 1024;
 

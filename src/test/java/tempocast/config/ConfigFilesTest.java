@@ -26,7 +26,8 @@ class ConfigFilesTest {
   @Test
   void coordinatorFixedLinesAndSettings() throws Exception {
     CoordinatorSettings s =
-        CoordinatorConfigFile.load(write("# comment\n5000\n\n2.5\ndata-dir = /tmp/x\nfsync = always\n"));
+        CoordinatorConfigFile.load(
+            write("# comment\n5000\n\n2.5\ndata-dir = /tmp/x\nfsync = always\n"));
     assertEquals(5000, s.port());
     assertEquals(Duration.ofMillis(2500), s.td());
     assertEquals(Path.of("/tmp/x"), s.dataDir());
@@ -35,7 +36,9 @@ class ConfigFilesTest {
 
   @Test
   void coordinatorDefaultDataDirIsPerPort() throws Exception {
-    assertEquals(Path.of("data/coordinator-5001"), CoordinatorConfigFile.load(write("5001\n10\n")).dataDir());
+    assertEquals(
+        Path.of("data/coordinator-5001"),
+        CoordinatorConfigFile.load(write("5001\n10\n")).dataDir());
   }
 
   @Test
@@ -44,14 +47,22 @@ class ConfigFilesTest {
     assertError(() -> CoordinatorConfigFile.load(write("5000\n-1\n")), "line 2", "td");
     assertError(() -> CoordinatorConfigFile.load(write("5000\n0\n")), "line 2", "td");
     assertError(() -> CoordinatorConfigFile.load(write("5000\n")), "line 2", "td");
-    assertError(() -> CoordinatorConfigFile.load(write("5000\n1\nfsync = sometimes\n")), "line 3", "fsync");
-    assertError(() -> CoordinatorConfigFile.load(write("5000\n1\ncolour = red\n")), "line 3", "unknown setting");
-    assertError(() -> CoordinatorConfigFile.load(dir.resolve("missing.conf")), "missing.conf", "no such file");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\nfsync = sometimes\n")), "line 3", "fsync");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\ncolour = red\n")),
+        "line 3",
+        "unknown setting");
+    assertError(
+        () -> CoordinatorConfigFile.load(dir.resolve("missing.conf")),
+        "missing.conf",
+        "no such file");
   }
 
   @Test
   void participantAcceptsBothAddressForms() throws Exception {
-    ParticipantSettings a = ParticipantConfigFile.load(write("alice\nlogs/a.log\n127.0.0.1 5000\n"));
+    ParticipantSettings a =
+        ParticipantConfigFile.load(write("alice\nlogs/a.log\n127.0.0.1 5000\n"));
     assertEquals("alice", a.id());
     assertEquals(Path.of("logs/a.log"), a.logFile());
     assertEquals("127.0.0.1", a.coordinatorHost());
@@ -62,10 +73,15 @@ class ConfigFilesTest {
 
   @Test
   void participantErrorsNameTheLine() throws Exception {
-    assertError(() -> ParticipantConfigFile.load(write("al ice\na.log\n127.0.0.1 5000\n")), "line 1", "ID");
-    assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1 port\n")), "line 3", "port");
+    assertError(
+        () -> ParticipantConfigFile.load(write("al ice\na.log\n127.0.0.1 5000\n")), "line 1", "ID");
+    assertError(
+        () -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1 port\n")),
+        "line 3",
+        "port");
     assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n")), "line 3", "address");
-    assertError(() -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1\n")), "line 3", "IP PORT");
+    assertError(
+        () -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1\n")), "line 3", "IP PORT");
   }
 
   interface Load {

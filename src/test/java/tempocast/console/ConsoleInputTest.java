@@ -18,7 +18,8 @@ class ConsoleInputTest {
   }
 
   static String text(ConsoleInput.Line line) {
-    return new String(assertInstanceOf(ConsoleInput.Text.class, line).bytes(), StandardCharsets.UTF_8);
+    return new String(
+        assertInstanceOf(ConsoleInput.Text.class, line).bytes(), StandardCharsets.UTF_8);
   }
 
   @Test
@@ -33,7 +34,8 @@ class ConsoleInputTest {
   @Test
   void aLineOfTheLimitIsReadWhole() throws IOException {
     String line = "msend " + "x".repeat(ConsoleInput.MAX_LINE_BYTES - 6);
-    byte[] read = assertInstanceOf(ConsoleInput.Text.class, ConsoleInput.read(input(line + "\n"))).bytes();
+    byte[] read =
+        assertInstanceOf(ConsoleInput.Text.class, ConsoleInput.read(input(line + "\n"))).bytes();
     assertArrayEquals(line.getBytes(StandardCharsets.UTF_8), read);
   }
 

@@ -23,6 +23,7 @@ final class FakeReceivers implements DeliveryLink.Connector {
   final TestProbe<Sent> sent;
   final Map<String, Link> links = new ConcurrentHashMap<>();
   final Set<Integer> refused = ConcurrentHashMap.newKeySet();
+
   /** Connection attempts per member, refused ones included. */
   final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 

@@ -28,7 +28,14 @@ final class GroupFixture {
 
   /** A new group over an empty journal in {@code dir}, with this delivery window. */
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock, int window, long windowBytes) {
-    this(kit, RocksDbJournalStore.open(dir), new JournalStore.Snapshot(Map.of(), List.of()), td, clock, window, windowBytes);
+    this(
+        kit,
+        RocksDbJournalStore.open(dir),
+        new JournalStore.Snapshot(Map.of(), List.of()),
+        td,
+        clock,
+        window,
+        windowBytes);
   }
 
   /**
@@ -54,9 +61,21 @@ final class GroupFixture {
     this.receivers = new FakeReceivers(sent);
     CoordinatorSettings settings =
         new CoordinatorSettings(
-            0, td, "127.0.0.1", store.dir(), false, window, windowBytes, Duration.ofMinutes(1), Duration.ofSeconds(1),
-            Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(1),
-            Duration.ofMillis(100), 1000);
+            0,
+            td,
+            "127.0.0.1",
+            store.dir(),
+            false,
+            window,
+            windowBytes,
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(1),
+            Duration.ofMillis(100),
+            1000);
     this.journal =
         kit.spawn(
             MessageJournal.create(
@@ -108,7 +127,8 @@ final class GroupFixture {
   }
 
   String publish(String member, String msgId, String text) {
-    return call(r -> new GroupManager.Publish(member, msgId, text.getBytes(StandardCharsets.UTF_8), r));
+    return call(
+        r -> new GroupManager.Publish(member, msgId, text.getBytes(StandardCharsets.UTF_8), r));
   }
 
   /** The next delivery lines sent to {@code member}, skipping other members' and acking them. */

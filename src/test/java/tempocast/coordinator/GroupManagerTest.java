@@ -3,10 +3,10 @@ package tempocast.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -31,14 +31,18 @@ class GroupManagerTest {
     g = new GroupFixture(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
   }
 
-  /** Collects the MSG lines each member receives until every member in {@code expected} has its count. */
+  /**
+   * Collects the MSG lines each member receives until every member in {@code expected} has its
+   * count.
+   */
   Map<String, String> deliveries(Map<String, Integer> expected) {
     Map<String, StringBuilder> got = new HashMap<>();
     Map<String, Integer> counts = new HashMap<>();
     while (!counts.equals(expected)) {
       FakeReceivers.Sent s = g.sent.receiveMessage(Duration.ofSeconds(10));
       got.computeIfAbsent(s.member(), m -> new StringBuilder()).append(s.lines());
-      counts.merge(s.member(), (int) s.lines().chars().filter(c -> c == '\n').count(), Integer::sum);
+      counts.merge(
+          s.member(), (int) s.lines().chars().filter(c -> c == '\n').count(), Integer::sum);
     }
     Map<String, String> out = new HashMap<>();
     got.forEach((m, b) -> out.put(m, b.toString()));
@@ -62,16 +66,29 @@ class GroupManagerTest {
         "OK REGISTERED main alice 1",
         g.call(r -> new GroupManager.Register("alice", "127.0.0.1", 1, r, "digest-a")));
     byte[] x = "forged".getBytes(StandardCharsets.UTF_8);
-    assertTrue(g.call(r -> new GroupManager.Publish("alice", null, x, r, null)).startsWith("ERROR forbidden"));
-    assertTrue(g.call(r -> new GroupManager.Publish("alice", null, x, r, "digest-b")).startsWith("ERROR forbidden"));
-    assertTrue(g.call(r -> new GroupManager.Disconnect("alice", r, null)).startsWith("ERROR forbidden"));
-    assertTrue(g.call(r -> new GroupManager.Reconnect("alice", "127.0.0.1", 9, r, null)).startsWith("ERROR forbidden"));
-    assertTrue(g.call(r -> new GroupManager.Deregister("alice", r, null)).startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(r -> new GroupManager.Publish("alice", null, x, r, null))
+            .startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(r -> new GroupManager.Publish("alice", null, x, r, "digest-b"))
+            .startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(r -> new GroupManager.Disconnect("alice", r, null)).startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(r -> new GroupManager.Reconnect("alice", "127.0.0.1", 9, r, null))
+            .startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(r -> new GroupManager.Deregister("alice", r, null)).startsWith("ERROR forbidden"));
     assertEquals(
         "OK SENT main 1",
-        g.call(r -> new GroupManager.Publish("alice", null, "mine".getBytes(StandardCharsets.UTF_8), r, "digest-a")));
+        g.call(
+            r ->
+                new GroupManager.Publish(
+                    "alice", null, "mine".getBytes(StandardCharsets.UTF_8), r, "digest-a")));
     assertTrue(g.nextTo("alice").contains(" alice mine\n"));
-    assertEquals("OK DEREGISTERED main alice", g.call(r -> new GroupManager.Deregister("alice", r, "digest-a")));
+    assertEquals(
+        "OK DEREGISTERED main alice",
+        g.call(r -> new GroupManager.Deregister("alice", r, "digest-a")));
   }
 
   @Test
@@ -117,10 +134,12 @@ class GroupManagerTest {
     g.stop();
     // A new journal actor and group manager over the same RocksDB directory: all they know of
     // alice's message IDs comes from the store.
-    GroupFixture restarted = GroupFixture.restartedFrom(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
+    GroupFixture restarted =
+        GroupFixture.restartedFrom(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
     // alice was online: the recovered group reconnects to her receiver by itself
     awaitOnline(restarted, "alice");
-    assertEquals("OK SENT main 2", restarted.publish("alice", "m-2", "y"), "the retry is stored once");
+    assertEquals(
+        "OK SENT main 2", restarted.publish("alice", "m-2", "y"), "the retry is stored once");
     assertEquals("OK SENT main 3", restarted.publish("alice", "m-3", "z"));
   }
 
@@ -151,7 +170,9 @@ class GroupManagerTest {
 
   @Test
   void bigMessagesAreBoundedByTheWindowInBytes() {
-    GroupFixture big = new GroupFixture(kit, dir.resolve("big"), Duration.ofSeconds(30), Clock.systemUTC(), 1000, 200_000);
+    GroupFixture big =
+        new GroupFixture(
+            kit, dir.resolve("big"), Duration.ofSeconds(30), Clock.systemUTC(), 1000, 200_000);
     big.register("alice", 1);
     String text = "x".repeat(60_000);
     for (int i = 1; i <= 10; i++) {
@@ -168,7 +189,8 @@ class GroupManagerTest {
       lines += s.split("\n").length;
     }
     big.sent.expectNoMessage(Duration.ofMillis(500));
-    assertTrue(lines < 10 && bytes <= 200_000 + 66_560, lines + " lines, " + bytes + " bytes in flight");
+    assertTrue(
+        lines < 10 && bytes <= 200_000 + 66_560, lines + " lines, " + bytes + " bytes in flight");
     big.receivers.ack("alice", lines);
     while (lines < 10) {
       String s = big.nextTo("alice");

@@ -20,14 +20,16 @@ import tempocast.journal.MutableClock;
 
 /**
  * A member whose receiver was lost (heartbeat timeout, broken connection, coordinator restart)
- * without a DISCONNECT is reached again by its session, unasked, under the td rule counted from
- * the moment it was lost; time moved by hand.
+ * without a DISCONNECT is reached again by its session, unasked, under the td rule counted from the
+ * moment it was lost; time moved by hand.
  */
 class MemberSessionReattachTest {
   static final ActorTestKit kit = ActorTestKit.create(ManualTime.config());
   static final Duration TD = Duration.ofSeconds(4);
+
   /** ManualTime's timePasses waits 100 ms of real time for the dispatchers: keep steps few. */
   static final Duration STEP = Duration.ofMillis(200);
+
   final ManualTime time = ManualTime.get(kit.system());
   final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 

@@ -42,7 +42,11 @@ class DamagedDataIT extends ItBase {
     c.kill();
     Path data;
     try (Stream<Path> dirs = Files.walk(fx.dir())) {
-      data = dirs.filter(p -> p.getFileName().toString().equals("CURRENT")).findFirst().orElseThrow().getParent();
+      data =
+          dirs.filter(p -> p.getFileName().toString().equals("CURRENT"))
+              .findFirst()
+              .orElseThrow()
+              .getParent();
     }
     try (Stream<Path> files = Files.list(data)) {
       for (Path p : files.filter(p -> p.getFileName().toString().startsWith("MANIFEST")).toList()) {
@@ -73,7 +77,8 @@ class DamagedDataIT extends ItBase {
     // Opening replays the write-ahead log into a level-0 SST file (and starts a new log).
     fx.restart(c).kill();
     Path sst = largest(data, ".sst");
-    assertTrue(Files.size(sst) > 256 * 1024, sst + " holds the backlog: " + Files.size(sst) + " bytes");
+    assertTrue(
+        Files.size(sst) > 256 * 1024, sst + " holds the backlog: " + Files.size(sst) + " bytes");
     overwriteMiddle(sst, 64 * 1024);
     assertRefused(c, data);
   }
@@ -110,7 +115,8 @@ class DamagedDataIT extends ItBase {
     bob.checkReconnected(bob.commandUntilOk("reconnect 0", 10), 0);
     List<String> want = acked.subList(0, acked.size() - 1);
     List<LogEntry> log = bob.awaitLog(want.size());
-    assertEquals(want, texts(log), "bob: every acknowledged message but the cut one, once, in order");
+    assertEquals(
+        want, texts(log), "bob: every acknowledged message but the cut one, once, in order");
     ProcessFixture.assertStrictlyIncreasingSeqs(log, "bob");
     // and nothing more arrives: the cut message is gone, not delivered late
     long next = Participant.parseSent(alice.commandUntilOk("msend after the restart", 10));
@@ -139,14 +145,19 @@ class DamagedDataIT extends ItBase {
     return bob;
   }
 
-  /** Starts the coordinator again on {@code data}, which must refuse: exit status, one line, no trace. */
+  /**
+   * Starts the coordinator again on {@code data}, which must refuse: exit status, one line, no
+   * trace.
+   */
   private void assertRefused(Coordinator c, Path data) {
     ProcessFixture.Proc again = fx.start("coordinator-again", "coordinator", c.cfg.toString());
     int status = again.awaitExit(Duration.ofSeconds(30));
     assertNotEquals(0, status, "the coordinator must not start on a damaged journal");
     List<String> lines = again.stderr().lines().filter(l -> !l.startsWith("Picked up ")).toList();
     assertEquals(1, lines.size(), "one line on stderr: " + lines);
-    assertTrue(lines.get(0).contains(data.toString()) && lines.get(0).contains("move the directory aside"), lines.get(0));
+    assertTrue(
+        lines.get(0).contains(data.toString()) && lines.get(0).contains("move the directory aside"),
+        lines.get(0));
     assertFalse(again.stderr().contains("\tat "), "no stack trace");
   }
 

@@ -18,9 +18,9 @@ import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Participant;
 
 /**
- * A journal on a full disk: msend gets an ERROR and nothing unstored is acknowledged; once there
- * is room again the coordinator stores messages again by itself, and nothing acknowledged is lost.
- * The disk is a small tmpfs mounted for the test (needs root; skipped otherwise).
+ * A journal on a full disk: msend gets an ERROR and nothing unstored is acknowledged; once there is
+ * room again the coordinator stores messages again by itself, and nothing acknowledged is lost. The
+ * disk is a small tmpfs mounted for the test (needs root; skipped otherwise).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DiskFullIT extends ItBase {
@@ -30,13 +30,18 @@ class DiskFullIT extends ItBase {
   void aFullDiskRefusesMessagesAndRecoversWhenThereIsRoomAgain() throws Exception {
     mount = fx.dir().resolve("small-disk");
     Files.createDirectories(mount);
-    Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString())
-        .redirectErrorStream(true).start();
+    Process m =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mount.toString())
+            .redirectErrorStream(true)
+            .start();
     boolean mounted = m.waitFor(10, TimeUnit.SECONDS) && m.exitValue() == 0;
-    Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root): " + new String(m.getInputStream().readAllBytes()));
+    Assumptions.assumeTrue(
+        mounted,
+        "cannot mount a tmpfs here (needs root): " + new String(m.getInputStream().readAllBytes()));
 
     int port = ProcessFixture.freePort();
-    Path cfg = fx.writeFile("coordinator.conf", port + "\n30\ndata-dir = " + mount.resolve("data") + "\n");
+    Path cfg =
+        fx.writeFile("coordinator.conf", port + "\n30\ndata-dir = " + mount.resolve("data") + "\n");
     Coordinator c = fx.startCoordinator(cfg, port);
     Participant alice = fx.startParticipant("alice", c.port);
     Participant bob = fx.startParticipant("bob", c.port);
@@ -60,7 +65,9 @@ class DiskFullIT extends ItBase {
         refused = r;
       }
     }
-    assertTrue(refused != null && refused.startsWith("ERROR") && refused.contains("not stored"), "refused: " + refused);
+    assertTrue(
+        refused != null && refused.startsWith("ERROR") && refused.contains("not stored"),
+        "refused: " + refused);
 
     Files.delete(filler);
     long seq = Participant.parseSent(alice.commandUntilOk("msend after there is room again", 10));
@@ -68,7 +75,10 @@ class DiskFullIT extends ItBase {
     acknowledged.add("after there is room again");
     for (Participant p : List.of(alice, bob)) {
       p.awaitText("after there is room again");
-      assertEquals(acknowledged, ProcessFixture.texts(p.logEntries()), p.id + ": what was acknowledged, and only that");
+      assertEquals(
+          acknowledged,
+          ProcessFixture.texts(p.logEntries()),
+          p.id + ": what was acknowledged, and only that");
     }
     assertTrue(c.proc.isAlive());
   }

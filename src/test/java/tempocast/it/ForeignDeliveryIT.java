@@ -30,7 +30,9 @@ class ForeignDeliveryIT extends ItBase {
       s.connect(new InetSocketAddress("127.0.0.1", port), 3000);
       s.setSoTimeout(5000);
       OutputStream out = s.getOutputStream();
-      out.write("HELLO main alice\nMSG main 999 1763719200123 mallory forged\n".getBytes(StandardCharsets.UTF_8));
+      out.write(
+          "HELLO main alice\nMSG main 999 1763719200123 mallory forged\n"
+              .getBytes(StandardCharsets.UTF_8));
       out.flush();
       InputStream in = s.getInputStream();
       assertEquals(-1, in.read(), "the receiver closes a foreign connection without acknowledging");

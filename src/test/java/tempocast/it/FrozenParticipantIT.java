@@ -86,7 +86,8 @@ class FrozenParticipantIT extends ItBase {
           () -> c.proc.stderr().contains("Member [dee] offline"),
           failure);
       int atDrop = acknowledged.size();
-      await("more messages while dee is offline", () -> acknowledged.size() >= atDrop + 200, failure);
+      await(
+          "more messages while dee is offline", () -> acknowledged.size() >= atDrop + 200, failure);
     } finally {
       signal(dee, "CONT");
     }
@@ -115,20 +116,25 @@ class FrozenParticipantIT extends ItBase {
         "dee's order is everyone's order");
 
     List<String> notices =
-        dee.proc.stdoutLines().stream().filter(l -> l.startsWith("coordinator connection")).toList();
+        dee.proc.stdoutLines().stream()
+            .filter(l -> l.startsWith("coordinator connection"))
+            .toList();
     assertTrue(
-        notices.isEmpty() || notices.get(notices.size() - 1).startsWith("coordinator connection restored"),
+        notices.isEmpty()
+            || notices.get(notices.size() - 1).startsWith("coordinator connection restored"),
         "dee's console must not end on a lost connection while deliveries flow: " + notices);
     String stderr = c.proc.stderr();
     assertTrue(stderr.contains("heartbeat-timeout"), "the coordinator says why dee went offline");
-    assertFalse(stderr.contains("No elements passed"), "no stream internals in the coordinator's log");
+    assertFalse(
+        stderr.contains("No elements passed"), "no stream internals in the coordinator's log");
     // dee is online by its own account and by the coordinator's: it can send, and receives it.
     dee.msend("dee is back");
     dee.awaitText("dee is back");
     senders.get(0).awaitText("dee is back");
   }
 
-  private static void await(String what, java.util.function.BooleanSupplier cond, AtomicReference<Throwable> failure) {
+  private static void await(
+      String what, java.util.function.BooleanSupplier cond, AtomicReference<Throwable> failure) {
     ProcessFixture.await(
         Duration.ofSeconds(30),
         what,
@@ -141,7 +147,8 @@ class FrozenParticipantIT extends ItBase {
   }
 
   private static void signal(Participant p, String sig) throws IOException, InterruptedException {
-    Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(p.proc.pid())).inheritIO().start();
+    Process k =
+        new ProcessBuilder("kill", "-" + sig, Long.toString(p.proc.pid())).inheritIO().start();
     if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
       fail("kill -" + sig + " " + p.proc.pid() + " failed");
     }

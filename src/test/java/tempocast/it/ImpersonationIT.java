@@ -10,14 +10,19 @@ import org.junit.jupiter.api.Timeout;
 import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Participant;
 
-/** A participant with a secret cannot be acted for by another connection (docs/PROTOCOL.md, "Secrets"). */
+/**
+ * A participant with a secret cannot be acted for by another connection (docs/PROTOCOL.md,
+ * "Secrets").
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ImpersonationIT extends ItBase {
 
   @Test
   void commandsForAProtectedIdNeedItsSecret() throws Exception {
     Coordinator c = fx.startCoordinator("30");
-    var cfg = fx.writeFile("alice.conf", "alice\nalice.log\n127.0.0.1 " + c.port + "\nsecret = correct-horse\n");
+    var cfg =
+        fx.writeFile(
+            "alice.conf", "alice\nalice.log\n127.0.0.1 " + c.port + "\nsecret = correct-horse\n");
     Participant alice = fx.startParticipant("alice", cfg, fx.dir().resolve("alice.log"));
     alice.register(0);
     alice.msend("from alice");
@@ -31,7 +36,9 @@ class ImpersonationIT extends ItBase {
               "REGISTER main alice 127.0.0.1 9")) {
         mallory.send(cmd);
         String r = mallory.expectLine(cmd);
-        assertTrue(r.startsWith("ERROR forbidden") || r.startsWith("ERROR already-registered"), cmd + " -> " + r);
+        assertTrue(
+            r.startsWith("ERROR forbidden") || r.startsWith("ERROR already-registered"),
+            cmd + " -> " + r);
       }
       mallory.send("AUTH main alice wrong-guess");
       assertEquals("OK AUTH main alice", mallory.expectLine("AUTH"));
@@ -46,6 +53,7 @@ class ImpersonationIT extends ItBase {
     alice.msend("still alice");
     alice.awaitText("still alice");
     assertEquals(
-        List.of("from alice", "with the secret", "still alice"), ProcessFixture.texts(alice.logEntries()));
+        List.of("from alice", "with the secret", "still alice"),
+        ProcessFixture.texts(alice.logEntries()));
   }
 }

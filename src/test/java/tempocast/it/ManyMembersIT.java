@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Timeout;
 import tempocast.it.ProcessFixture.Coordinator;
 
 /**
- * 10,000 registered members, nearly all offline and owed every message: a coordinator with a
- * 256 MB heap (the fixture's -Xmx256m) keeps serving, because a member's backlog stays in the
- * journal on disk and is read in windows only when it comes back.
+ * 10,000 registered members, nearly all offline and owed every message: a coordinator with a 256 MB
+ * heap (the fixture's -Xmx256m) keeps serving, because a member's backlog stays in the journal on
+ * disk and is read in windows only when it comes back.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ManyMembersIT extends ItBase {
@@ -59,15 +59,22 @@ class ManyMembersIT extends ItBase {
         for (int i = 0; i < MESSAGES; i++) {
           assertTrue(s.expectLine("MSEND " + i).startsWith("OK SENT main "));
         }
-        ProcessFixture.await(Duration.ofSeconds(60), "the ten online members get every message",
+        ProcessFixture.await(
+            Duration.ofSeconds(60),
+            "the ten online members get every message",
             () -> rx.delivered("m0") == MESSAGES && rx.delivered("m9") == MESSAGES);
         // members coming back get their whole backlog, read from the journal
         for (String m : new String[] {"m10", "m5000", "m9999"}) {
           s.send("RECONNECT main " + m + " 127.0.0.1 " + rx.port());
           assertEquals("OK RECONNECTED main " + m, s.expectLine("RECONNECT " + m));
         }
-        ProcessFixture.await(Duration.ofSeconds(60), "reconnected members catch up",
-            () -> rx.delivered("m10") == MESSAGES && rx.delivered("m5000") == MESSAGES && rx.delivered("m9999") == MESSAGES);
+        ProcessFixture.await(
+            Duration.ofSeconds(60),
+            "reconnected members catch up",
+            () ->
+                rx.delivered("m10") == MESSAGES
+                    && rx.delivered("m5000") == MESSAGES
+                    && rx.delivered("m9999") == MESSAGES);
         s.send("PING");
         assertEquals("PONG", s.expectLine("PING at the end"));
       }
@@ -76,7 +83,10 @@ class ManyMembersIT extends ItBase {
     assertFalse(c.proc.stderr().contains("OutOfMemoryError"), "no OutOfMemoryError");
   }
 
-  /** One receiver port for every member: answers PING, acknowledges every MSG, counts them per member. */
+  /**
+   * One receiver port for every member: answers PING, acknowledges every MSG, counts them per
+   * member.
+   */
   static final class Receivers implements AutoCloseable {
     final ServerSocket server = new ServerSocket(0, 1000, InetAddress.getByName("127.0.0.1"));
     final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -111,7 +121,9 @@ class ManyMembersIT extends ItBase {
 
     private void serve(Socket s) {
       try (s) {
-        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
         OutputStream out = s.getOutputStream();
         String member = null;
         String line;

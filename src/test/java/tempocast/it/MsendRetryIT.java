@@ -12,8 +12,8 @@ import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Participant;
 
 /**
- * An msend whose coordinator went away before answering is sent again by the participant, with
- * the same message ID, until the coordinator is back: one OK for the user, one line in every log.
+ * An msend whose coordinator went away before answering is sent again by the participant, with the
+ * same message ID, until the coordinator is back: one OK for the user, one line in every log.
  * Meanwhile the console says what is going on, and the receivers notice the lost connection.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)

@@ -40,647 +40,791 @@ import java.util.regex.Pattern;
  */
 public final class ProcessFixture implements AutoCloseable {
 
-    /** Bounded wait for one console command's OK/ERROR line. */
-    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
-    /** Bounded wait for a JVM to come up (coordinator's "listening on" line). */
-    public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
-    /** Bounded wait for deliveries to show up in message logs. */
-    public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(20);
-    public static final long POLL_MILLIS = 20;
+  /** Bounded wait for one console command's OK/ERROR line. */
+  public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
 
-    /** `<ts> <group> #<seq> <sender>: <text>` */
-    public static final Pattern LOG_LINE = Pattern.compile(
-            "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z) ([A-Za-z0-9._-]+) #(\\d+) ([A-Za-z0-9._-]+): (.*)$",
-            Pattern.DOTALL);
-    public static final Pattern LISTENING = Pattern.compile(
-            "^tempocast coordinator listening on 127\\.0\\.0\\.1:(\\d+) \\(td ([0-9.]+) s, data (.+), fsync (never|always)\\)$");
-    public static final Pattern REGISTERED = Pattern.compile(
-            "^OK registered (\\S+) in group main, receiver on port (\\d+)$");
-    public static final Pattern RECONNECTED = Pattern.compile(
-            "^OK reconnected (\\S+) to group main, receiver on port (\\d+)$");
-    public static final Pattern SENT = Pattern.compile("^OK sent #(\\d+)$");
+  /** Bounded wait for a JVM to come up (coordinator's "listening on" line). */
+  public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final String EOF = new String("<EOF>"); // compared by identity
+  /** Bounded wait for deliveries to show up in message logs. */
+  public static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(20);
 
-    private final Path dir;
-    private final List<Proc> procs = new CopyOnWriteArrayList<>();
-    private final AtomicInteger counter = new AtomicInteger();
+  public static final long POLL_MILLIS = 20;
 
-    public ProcessFixture(Path dir) {
-        this.dir = dir;
+  /** `<ts> <group> #<seq> <sender>: <text>` */
+  public static final Pattern LOG_LINE =
+      Pattern.compile(
+          "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z) ([A-Za-z0-9._-]+) #(\\d+) ([A-Za-z0-9._-]+): (.*)$",
+          Pattern.DOTALL);
+
+  public static final Pattern LISTENING =
+      Pattern.compile(
+          "^tempocast coordinator listening on 127\\.0\\.0\\.1:(\\d+) \\(td ([0-9.]+) s, data (.+), fsync (never|always)\\)$");
+  public static final Pattern REGISTERED =
+      Pattern.compile("^OK registered (\\S+) in group main, receiver on port (\\d+)$");
+  public static final Pattern RECONNECTED =
+      Pattern.compile("^OK reconnected (\\S+) to group main, receiver on port (\\d+)$");
+  public static final Pattern SENT = Pattern.compile("^OK sent #(\\d+)$");
+
+  private static final String EOF = new String("<EOF>"); // compared by identity
+
+  private final Path dir;
+  private final List<Proc> procs = new CopyOnWriteArrayList<>();
+  private final AtomicInteger counter = new AtomicInteger();
+
+  public ProcessFixture(Path dir) {
+    this.dir = dir;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  // ------------------------------------------------------------------ static helpers
+
+  public static Path jar() {
+    String p = System.getProperty("tempocast.jar");
+    Path jar = p != null && !p.isBlank() ? Paths.get(p) : Paths.get("target", "tempocast.jar");
+    jar = jar.toAbsolutePath();
+    assertTrue(
+        Files.isRegularFile(jar),
+        "tempocast jar not found at " + jar + " (system property tempocast.jar)");
+    return jar;
+  }
+
+  /** A TCP port that was free a moment ago: bind 127.0.0.1:0, read the port, close. */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
+  }
 
-    public Path dir() {
-        return dir;
+  /**
+   * Binds a listening socket on all interfaces at {@code port} (fails with IOException if it is in
+   * use).
+   */
+  public static ServerSocket bindWildcard(int port) throws IOException {
+    ServerSocket s = new ServerSocket();
+    try {
+      // SO_REUSEADDR only ignores TIME_WAIT leftovers; a socket still LISTENing on the port makes
+      // bind fail.
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(port));
+      return s;
+    } catch (IOException e) {
+      s.close();
+      throw e;
     }
+  }
 
-    // ------------------------------------------------------------------ static helpers
-
-    public static Path jar() {
-        String p = System.getProperty("tempocast.jar");
-        Path jar = p != null && !p.isBlank() ? Paths.get(p) : Paths.get("target", "tempocast.jar");
-        jar = jar.toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "tempocast jar not found at " + jar + " (system property tempocast.jar)");
-        return jar;
+  /**
+   * Fails unless nobody listens on {@code port} any more (binds it on all interfaces, then releases
+   * it).
+   */
+  public static void assertPortFree(int port, String when) {
+    try (ServerSocket s = bindWildcard(port)) {
+      assertEquals(port, s.getLocalPort());
+    } catch (IOException e) {
+      fail("port " + port + " is still bound " + when + ": " + e);
     }
+  }
 
-    /** A TCP port that was free a moment ago: bind 127.0.0.1:0, read the port, close. */
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+  /**
+   * Polls {@code cond} every POLL_MILLIS until true or the deadline passes (then fails with {@code
+   * what}).
+   */
+  public static void await(Duration timeout, String what, BooleanSupplier cond) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (cond.getAsBoolean()) return;
+      if (System.nanoTime() - deadline > 0)
+        fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+      sleepQuietly(POLL_MILLIS);
+    }
+  }
+
+  static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  public Path writeFile(String name, String content) {
+    try {
+      Path p = dir.resolve(name);
+      Files.writeString(p, content, StandardCharsets.UTF_8);
+      return p;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ------------------------------------------------------------------ starting processes
+
+  /**
+   * Writes a coordinator config (free port, td seconds, data dir in the temp dir) and starts it.
+   */
+  public Coordinator startCoordinator(String td) {
+    int port = freePort();
+    Path dataDir = dir.resolve("coordinator-data-" + port);
+    Path cfg =
+        writeFile(
+            "coordinator-" + port + ".cfg",
+            "# written by "
+                + getClass().getSimpleName()
+                + "\n"
+                + port
+                + "\n"
+                + td
+                + "\n"
+                + "data-dir = "
+                + dataDir
+                + "\n");
+    return startCoordinator(cfg, port);
+  }
+
+  /**
+   * Starts (or restarts) a coordinator with an existing config file and waits for its "listening
+   * on" line.
+   */
+  public Coordinator startCoordinator(Path cfg, int port) {
+    Proc p = start("coordinator", "coordinator", cfg.toString());
+    String line =
+        p.nextLine(
+            STARTUP_TIMEOUT, l -> l.contains("listening on"), "coordinator's 'listening on' line");
+    return new Coordinator(p, cfg, port, line);
+  }
+
+  /**
+   * Writes {@code <id>.cfg} (ID, log {@code <id>.log}, coordinator 127.0.0.1 PORT) and starts the
+   * participant.
+   */
+  public Participant startParticipant(String id, int coordinatorPort) {
+    Path cfg = writeFile(id + ".cfg", id + "\n" + id + ".log\n127.0.0.1 " + coordinatorPort + "\n");
+    return startParticipant(id, cfg, dir.resolve(id + ".log"));
+  }
+
+  public Participant startParticipant(String id, Path cfg, Path log) {
+    Proc p = start("participant-" + id, "participant", cfg.toString());
+    return new Participant(p, id, cfg, log);
+  }
+
+  /** Restart with the same config (and therefore the same log file). */
+  public Participant restart(Participant old) {
+    assertTrue(!old.proc.process.isAlive(), "restart(): old participant process is still alive");
+    Participant p = startParticipant(old.id, old.cfg, old.log);
+    p.lastPort = old.lastPort;
+    return p;
+  }
+
+  public Coordinator restart(Coordinator old) {
+    assertTrue(!old.proc.process.isAlive(), "restart(): old coordinator process is still alive");
+    return startCoordinator(old.cfg, old.port);
+  }
+
+  /** Starts {@code java -Xmx256m -jar tempocast.jar ARGS...} in the temp dir. */
+  public Proc start(String name, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-jar");
+    cmd.add(jar().toString());
+    Collections.addAll(cmd, args);
+    int n = counter.incrementAndGet();
+    String fullName = name + "#" + n;
+    Path stderr = dir.resolve(String.format("%02d-%s.stderr", n, name));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectError(ProcessBuilder.Redirect.to(stderr.toFile()));
+    try {
+      Process process = pb.start();
+      Proc p = new Proc(fullName, cmd, process, stderr);
+      procs.add(p);
+      return p;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + cmd, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ cleanup / diagnostics
+
+  @Override
+  public void close() {
+    for (Proc p : procs) p.kill();
+  }
+
+  public void dumpDiagnostics(String testName) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("\n========== diagnostics for failed test ")
+        .append(testName)
+        .append(" (dir ")
+        .append(dir)
+        .append(")\n");
+    for (Proc p : procs) sb.append(p.describe());
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+        if (f.getFileName().toString().endsWith(".log")) {
+          sb.append("---- message log ").append(f.getFileName()).append(":\n");
+          sb.append(tail(Files.readString(f, StandardCharsets.UTF_8), 4000)).append("\n");
         }
+      }
+    } catch (IOException | RuntimeException e) {
+      sb.append("(cannot list ").append(dir).append(": ").append(e).append(")\n");
+    }
+    sb.append("========== end of diagnostics\n");
+    System.err.println(sb);
+  }
+
+  static String tail(String s, int max) {
+    return s.length() <= max
+        ? s
+        : "...[" + (s.length() - max) + " chars cut]..." + s.substring(s.length() - max);
+  }
+
+  // ================================================================== process wrapper
+
+  /** One started OS process: stdout read line by line on a thread, stderr into a file. */
+  public static final class Proc {
+    final String name;
+    final List<String> cmd;
+    final Process process;
+    final Path stderrFile;
+    private final BlockingQueue<String> stdoutQueue = new LinkedBlockingQueue<>();
+    private final List<String> stdoutAll = Collections.synchronizedList(new ArrayList<>());
+    private final Writer stdin;
+
+    Proc(String name, List<String> cmd, Process process, Path stderrFile) {
+      this.name = name;
+      this.cmd = cmd;
+      this.process = process;
+      this.stderrFile = stderrFile;
+      this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      Thread t = new Thread(this::readStdout, "stdout-" + name);
+      t.setDaemon(true);
+      t.start();
     }
 
-    /** Binds a listening socket on all interfaces at {@code port} (fails with IOException if it is in use). */
-    public static ServerSocket bindWildcard(int port) throws IOException {
-        ServerSocket s = new ServerSocket();
+    private void readStdout() {
+      try (BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          stdoutAll.add(line);
+          stdoutQueue.add(line);
+        }
+      } catch (IOException ignored) {
+        // process killed
+      } finally {
+        stdoutQueue.add(EOF);
+      }
+    }
+
+    public Process process() {
+      return process;
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    public List<String> stdoutLines() {
+      synchronized (stdoutAll) {
+        return new ArrayList<>(stdoutAll);
+      }
+    }
+
+    public String stderr() {
+      try {
+        return Files.exists(stderrFile) ? Files.readString(stderrFile, StandardCharsets.UTF_8) : "";
+      } catch (IOException e) {
+        return "(cannot read " + stderrFile + ": " + e + ")";
+      }
+    }
+
+    /**
+     * Next stdout line matching {@code accept}; non-matching lines are skipped. Fails on timeout /
+     * EOF.
+     */
+    public String nextLine(Duration timeout, Predicate<String> accept, String what) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0)
+          fail(
+              name
+                  + ": timed out after "
+                  + timeout.toMillis()
+                  + " ms waiting for "
+                  + what
+                  + "\n"
+                  + describe());
+        String line;
         try {
-            // SO_REUSEADDR only ignores TIME_WAIT leftovers; a socket still LISTENing on the port makes bind fail.
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(port));
-            return s;
-        } catch (IOException e) {
-            s.close();
-            throw e;
-        }
-    }
-
-    /** Fails unless nobody listens on {@code port} any more (binds it on all interfaces, then releases it). */
-    public static void assertPortFree(int port, String when) {
-        try (ServerSocket s = bindWildcard(port)) {
-            assertEquals(port, s.getLocalPort());
-        } catch (IOException e) {
-            fail("port " + port + " is still bound " + when + ": " + e);
-        }
-    }
-
-    /** Polls {@code cond} every POLL_MILLIS until true or the deadline passes (then fails with {@code what}). */
-    public static void await(Duration timeout, String what, BooleanSupplier cond) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (cond.getAsBoolean()) return;
-            if (System.nanoTime() - deadline > 0) fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-            sleepQuietly(POLL_MILLIS);
-        }
-    }
-
-    static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
+          line = stdoutQueue.poll(left, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted waiting for " + what, e);
         }
-    }
-
-    public Path writeFile(String name, String content) {
-        try {
-            Path p = dir.resolve(name);
-            Files.writeString(p, content, StandardCharsets.UTF_8);
-            return p;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        if (line == null) continue;
+        if (line == EOF) {
+          stdoutQueue.add(EOF); // keep reporting EOF to later callers
+          waitForQuietly(Duration.ofSeconds(2));
+          fail(
+              name
+                  + ": stdout closed (process exited?) while waiting for "
+                  + what
+                  + "\n"
+                  + describe());
         }
+        if (accept.test(line)) return line;
+      }
     }
 
-    // ------------------------------------------------------------------ starting processes
-
-    /** Writes a coordinator config (free port, td seconds, data dir in the temp dir) and starts it. */
-    public Coordinator startCoordinator(String td) {
-        int port = freePort();
-        Path dataDir = dir.resolve("coordinator-data-" + port);
-        Path cfg = writeFile("coordinator-" + port + ".cfg",
-                "# written by " + getClass().getSimpleName() + "\n"
-                        + port + "\n"
-                        + td + "\n"
-                        + "data-dir = " + dataDir + "\n");
-        return startCoordinator(cfg, port);
-    }
-
-    /** Starts (or restarts) a coordinator with an existing config file and waits for its "listening on" line. */
-    public Coordinator startCoordinator(Path cfg, int port) {
-        Proc p = start("coordinator", "coordinator", cfg.toString());
-        String line = p.nextLine(STARTUP_TIMEOUT, l -> l.contains("listening on"), "coordinator's 'listening on' line");
-        return new Coordinator(p, cfg, port, line);
-    }
-
-    /** Writes {@code <id>.cfg} (ID, log {@code <id>.log}, coordinator 127.0.0.1 PORT) and starts the participant. */
-    public Participant startParticipant(String id, int coordinatorPort) {
-        Path cfg = writeFile(id + ".cfg", id + "\n" + id + ".log\n127.0.0.1 " + coordinatorPort + "\n");
-        return startParticipant(id, cfg, dir.resolve(id + ".log"));
-    }
-
-    public Participant startParticipant(String id, Path cfg, Path log) {
-        Proc p = start("participant-" + id, "participant", cfg.toString());
-        return new Participant(p, id, cfg, log);
-    }
-
-    /** Restart with the same config (and therefore the same log file). */
-    public Participant restart(Participant old) {
-        assertTrue(!old.proc.process.isAlive(), "restart(): old participant process is still alive");
-        Participant p = startParticipant(old.id, old.cfg, old.log);
-        p.lastPort = old.lastPort;
-        return p;
-    }
-
-    public Coordinator restart(Coordinator old) {
-        assertTrue(!old.proc.process.isAlive(), "restart(): old coordinator process is still alive");
-        return startCoordinator(old.cfg, old.port);
-    }
-
-    /** Starts {@code java -Xmx256m -jar tempocast.jar ARGS...} in the temp dir. */
-    public Proc start(String name, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx256m");
-        cmd.add("-jar");
-        cmd.add(jar().toString());
-        Collections.addAll(cmd, args);
-        int n = counter.incrementAndGet();
-        String fullName = name + "#" + n;
-        Path stderr = dir.resolve(String.format("%02d-%s.stderr", n, name));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectError(ProcessBuilder.Redirect.to(stderr.toFile()));
-        try {
-            Process process = pb.start();
-            Proc p = new Proc(fullName, cmd, process, stderr);
-            procs.add(p);
-            return p;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start " + cmd, e);
+    /**
+     * A stdout line already queued (without waiting), matching {@code accept}, or null. Consumes
+     * skipped lines.
+     */
+    public String pollLine(Predicate<String> accept) {
+      String line;
+      while ((line = stdoutQueue.poll()) != null) {
+        if (line == EOF) {
+          stdoutQueue.add(EOF);
+          return null;
         }
+        if (accept.test(line)) return line;
+      }
+      return null;
     }
 
-    // ------------------------------------------------------------------ cleanup / diagnostics
+    public void writeLine(String line) {
+      writeRaw(line + "\n");
+    }
 
+    public void writeRaw(String s) {
+      try {
+        stdin.write(s);
+        stdin.flush();
+      } catch (IOException e) {
+        fail(name + ": cannot write to stdin (" + e + ")\n" + describe());
+      }
+    }
+
+    public void closeStdin() {
+      try {
+        stdin.close();
+      } catch (IOException ignored) {
+        // already gone
+      }
+    }
+
+    /** Waits for exit; returns the exit code or fails after timeout. */
+    public int awaitExit(Duration timeout) {
+      try {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          fail(name + ": did not exit within " + timeout.toMillis() + " ms\n" + describe());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      return process.exitValue();
+    }
+
+    void waitForQuietly(Duration d) {
+      try {
+        process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** SIGKILL (Process.destroyForcibly on this process only) and wait for it to be gone. */
+    public void kill() {
+      if (process.isAlive()) {
+        process.destroyForcibly();
+      }
+      closeStdin();
+      try {
+        process.waitFor(15, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Graceful stop: close stdin, SIGTERM, then SIGKILL if it is still there. */
+    public void stop() {
+      closeStdin();
+      if (process.isAlive()) process.destroy();
+      waitForQuietly(Duration.ofSeconds(10));
+      kill();
+    }
+
+    String describe() {
+      StringBuilder sb = new StringBuilder();
+      sb.append("---- process ")
+          .append(name)
+          .append(" pid ")
+          .append(process.pid())
+          .append(' ')
+          .append(process.isAlive() ? "alive" : "exited with " + process.exitValue())
+          .append('\n');
+      sb.append("     cmd: ").append(String.join(" ", cmd)).append('\n');
+      List<String> out = stdoutLines();
+      sb.append("     stdout (").append(out.size()).append(" lines, last 40):\n");
+      for (String l : out.subList(Math.max(0, out.size() - 40), out.size())) {
+        sb.append("       | ")
+            .append(l.length() > 300 ? l.substring(0, 300) + "...[" + l.length() + " chars]" : l)
+            .append('\n');
+      }
+      sb.append("     stderr (").append(stderrFile.getFileName()).append("):\n");
+      for (String l : tail(stderr(), 12000).split("\n", -1))
+        sb.append("       ! ").append(l).append('\n');
+      return sb.toString();
+    }
+  }
+
+  // ================================================================== coordinator
+
+  public static final class Coordinator {
+    public final Proc proc;
+    public final Path cfg;
+    public final int port;
+    public final String listeningLine;
+
+    Coordinator(Proc proc, Path cfg, int port, String listeningLine) {
+      this.proc = proc;
+      this.cfg = cfg;
+      this.port = port;
+      this.listeningLine = listeningLine;
+    }
+
+    public void kill() {
+      proc.kill();
+    }
+
+    public void stop() {
+      proc.stop();
+    }
+  }
+
+  // ================================================================== participant
+
+  /** A parsed message-log line. */
+  public record LogEntry(
+      Instant ts, String group, long seq, String sender, String text, String raw) {
     @Override
-    public void close() {
-        for (Proc p : procs) p.kill();
+    public String toString() {
+      return raw.length() > 200 ? raw.substring(0, 200) + "...[" + raw.length() + " chars]" : raw;
+    }
+  }
+
+  public static LogEntry parseLogLine(String line) {
+    Matcher m = LOG_LINE.matcher(line);
+    if (!m.matches())
+      fail(
+          "message log line does not match '<ts> <group> #<seq> <sender>: <text>': ["
+              + tail(line, 300)
+              + "]");
+    Instant ts;
+    try {
+      ts = Instant.parse(m.group(1));
+    } catch (DateTimeParseException e) {
+      throw new AssertionError("bad timestamp in log line: " + line, e);
+    }
+    return new LogEntry(ts, m.group(2), Long.parseLong(m.group(3)), m.group(4), m.group(5), line);
+  }
+
+  public static final class Participant {
+    public final Proc proc;
+    public final String id;
+    public final Path cfg;
+    public final Path log;
+
+    /** The receiver port of the last successful register/reconnect. */
+    public volatile int lastPort;
+
+    Participant(Proc proc, String id, Path cfg, Path log) {
+      this.proc = proc;
+      this.id = id;
+      this.cfg = cfg;
+      this.log = log;
     }
 
-    public void dumpDiagnostics(String testName) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("\n========== diagnostics for failed test ").append(testName).append(" (dir ").append(dir).append(")\n");
-        for (Proc p : procs) sb.append(p.describe());
-        try (var files = Files.list(dir)) {
-            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-                if (f.getFileName().toString().endsWith(".log")) {
-                    sb.append("---- message log ").append(f.getFileName()).append(":\n");
-                    sb.append(tail(Files.readString(f, StandardCharsets.UTF_8), 4000)).append("\n");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            sb.append("(cannot list ").append(dir).append(": ").append(e).append(")\n");
-        }
-        sb.append("========== end of diagnostics\n");
-        System.err.println(sb);
+    /** Writes one command line and returns the next stdout line starting with OK or ERROR. */
+    public String command(String line) {
+      assertNoStrayResult("before command [" + abbreviate(line) + "]");
+      proc.writeLine(line);
+      return nextResult(COMMAND_TIMEOUT, line);
     }
 
-    static String tail(String s, int max) {
-        return s.length() <= max ? s : "...[" + (s.length() - max) + " chars cut]..." + s.substring(s.length() - max);
+    /** Next OK/ERROR line (for commands written with {@link Proc#writeLine}). */
+    public String nextResult(Duration timeout, String forCommand) {
+      return proc.nextLine(
+          timeout, Participant::isResult, "result (OK/ERROR) of [" + abbreviate(forCommand) + "]");
     }
 
-    // ================================================================== process wrapper
-
-    /** One started OS process: stdout read line by line on a thread, stderr into a file. */
-    public static final class Proc {
-        final String name;
-        final List<String> cmd;
-        final Process process;
-        final Path stderrFile;
-        private final BlockingQueue<String> stdoutQueue = new LinkedBlockingQueue<>();
-        private final List<String> stdoutAll = Collections.synchronizedList(new ArrayList<>());
-        private final Writer stdin;
-
-        Proc(String name, List<String> cmd, Process process, Path stderrFile) {
-            this.name = name;
-            this.cmd = cmd;
-            this.process = process;
-            this.stderrFile = stderrFile;
-            this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-            Thread t = new Thread(this::readStdout, "stdout-" + name);
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private void readStdout() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    stdoutAll.add(line);
-                    stdoutQueue.add(line);
-                }
-            } catch (IOException ignored) {
-                // process killed
-            } finally {
-                stdoutQueue.add(EOF);
-            }
-        }
-
-        public Process process() {
-            return process;
-        }
-
-        public long pid() {
-            return process.pid();
-        }
-
-        public boolean isAlive() {
-            return process.isAlive();
-        }
-
-        public List<String> stdoutLines() {
-            synchronized (stdoutAll) {
-                return new ArrayList<>(stdoutAll);
-            }
-        }
-
-        public String stderr() {
-            try {
-                return Files.exists(stderrFile) ? Files.readString(stderrFile, StandardCharsets.UTF_8) : "";
-            } catch (IOException e) {
-                return "(cannot read " + stderrFile + ": " + e + ")";
-            }
-        }
-
-        /** Next stdout line matching {@code accept}; non-matching lines are skipped. Fails on timeout / EOF. */
-        public String nextLine(Duration timeout, Predicate<String> accept, String what) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) fail(name + ": timed out after " + timeout.toMillis() + " ms waiting for " + what + "\n" + describe());
-                String line;
-                try {
-                    line = stdoutQueue.poll(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted waiting for " + what, e);
-                }
-                if (line == null) continue;
-                if (line == EOF) {
-                    stdoutQueue.add(EOF); // keep reporting EOF to later callers
-                    waitForQuietly(Duration.ofSeconds(2));
-                    fail(name + ": stdout closed (process exited?) while waiting for " + what + "\n" + describe());
-                }
-                if (accept.test(line)) return line;
-            }
-        }
-
-        /** A stdout line already queued (without waiting), matching {@code accept}, or null. Consumes skipped lines. */
-        public String pollLine(Predicate<String> accept) {
-            String line;
-            while ((line = stdoutQueue.poll()) != null) {
-                if (line == EOF) {
-                    stdoutQueue.add(EOF);
-                    return null;
-                }
-                if (accept.test(line)) return line;
-            }
-            return null;
-        }
-
-        public void writeLine(String line) {
-            writeRaw(line + "\n");
-        }
-
-        public void writeRaw(String s) {
-            try {
-                stdin.write(s);
-                stdin.flush();
-            } catch (IOException e) {
-                fail(name + ": cannot write to stdin (" + e + ")\n" + describe());
-            }
-        }
-
-        public void closeStdin() {
-            try {
-                stdin.close();
-            } catch (IOException ignored) {
-                // already gone
-            }
-        }
-
-        /** Waits for exit; returns the exit code or fails after timeout. */
-        public int awaitExit(Duration timeout) {
-            try {
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    fail(name + ": did not exit within " + timeout.toMillis() + " ms\n" + describe());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            return process.exitValue();
-        }
-
-        void waitForQuietly(Duration d) {
-            try {
-                process.waitFor(d.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** SIGKILL (Process.destroyForcibly on this process only) and wait for it to be gone. */
-        public void kill() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
-            closeStdin();
-            try {
-                process.waitFor(15, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Graceful stop: close stdin, SIGTERM, then SIGKILL if it is still there. */
-        public void stop() {
-            closeStdin();
-            if (process.isAlive()) process.destroy();
-            waitForQuietly(Duration.ofSeconds(10));
-            kill();
-        }
-
-        String describe() {
-            StringBuilder sb = new StringBuilder();
-            sb.append("---- process ").append(name).append(" pid ").append(process.pid()).append(' ')
-                    .append(process.isAlive() ? "alive" : "exited with " + process.exitValue()).append('\n');
-            sb.append("     cmd: ").append(String.join(" ", cmd)).append('\n');
-            List<String> out = stdoutLines();
-            sb.append("     stdout (").append(out.size()).append(" lines, last 40):\n");
-            for (String l : out.subList(Math.max(0, out.size() - 40), out.size())) {
-                sb.append("       | ").append(l.length() > 300 ? l.substring(0, 300) + "...[" + l.length() + " chars]" : l).append('\n');
-            }
-            sb.append("     stderr (").append(stderrFile.getFileName()).append("):\n");
-            for (String l : tail(stderr(), 12000).split("\n", -1)) sb.append("       ! ").append(l).append('\n');
-            return sb.toString();
-        }
+    static boolean isResult(String l) {
+      return l.startsWith("OK") || l.startsWith("ERROR");
     }
 
-    // ================================================================== coordinator
-
-    public static final class Coordinator {
-        public final Proc proc;
-        public final Path cfg;
-        public final int port;
-        public final String listeningLine;
-
-        Coordinator(Proc proc, Path cfg, int port, String listeningLine) {
-            this.proc = proc;
-            this.cfg = cfg;
-            this.port = port;
-            this.listeningLine = listeningLine;
-        }
-
-        public void kill() {
-            proc.kill();
-        }
-
-        public void stop() {
-            proc.stop();
-        }
+    /**
+     * Fails if an OK/ERROR line is already waiting that no command asked for (i.e. a command
+     * printed two).
+     */
+    public void assertNoStrayResult(String when) {
+      String stray = proc.pollLine(Participant::isResult);
+      if (stray != null)
+        fail(
+            proc.name
+                + ": unexpected extra result line "
+                + when
+                + ": ["
+                + stray
+                + "]\n"
+                + proc.describe());
     }
 
-    // ================================================================== participant
-
-    /** A parsed message-log line. */
-    public record LogEntry(Instant ts, String group, long seq, String sender, String text, String raw) {
-        @Override
-        public String toString() {
-            return raw.length() > 200 ? raw.substring(0, 200) + "...[" + raw.length() + " chars]" : raw;
-        }
+    public String expectOk(String cmd) {
+      String r = command(cmd);
+      if (!r.startsWith("OK"))
+        fail(
+            proc.name
+                + ": ["
+                + abbreviate(cmd)
+                + "] -> ["
+                + r
+                + "], expected OK\n"
+                + proc.describe());
+      return r;
     }
 
-    public static LogEntry parseLogLine(String line) {
-        Matcher m = LOG_LINE.matcher(line);
-        if (!m.matches()) fail("message log line does not match '<ts> <group> #<seq> <sender>: <text>': [" + tail(line, 300) + "]");
-        Instant ts;
-        try {
-            ts = Instant.parse(m.group(1));
-        } catch (DateTimeParseException e) {
-            throw new AssertionError("bad timestamp in log line: " + line, e);
-        }
-        return new LogEntry(ts, m.group(2), Long.parseLong(m.group(3)), m.group(4), m.group(5), line);
+    public String expectError(String cmd) {
+      String r = command(cmd);
+      if (!r.startsWith("ERROR ") || r.length() <= "ERROR ".length()) {
+        fail(
+            proc.name
+                + ": ["
+                + abbreviate(cmd)
+                + "] -> ["
+                + r
+                + "], expected 'ERROR <reason>'\n"
+                + proc.describe());
+      }
+      return r;
     }
 
-    public static final class Participant {
-        public final Proc proc;
-        public final String id;
-        public final Path cfg;
-        public final Path log;
-        /** The receiver port of the last successful register/reconnect. */
-        public volatile int lastPort;
-
-        Participant(Proc proc, String id, Path cfg, Path log) {
-            this.proc = proc;
-            this.id = id;
-            this.cfg = cfg;
-            this.log = log;
-        }
-
-        /** Writes one command line and returns the next stdout line starting with OK or ERROR. */
-        public String command(String line) {
-            assertNoStrayResult("before command [" + abbreviate(line) + "]");
-            proc.writeLine(line);
-            return nextResult(COMMAND_TIMEOUT, line);
-        }
-
-        /** Next OK/ERROR line (for commands written with {@link Proc#writeLine}). */
-        public String nextResult(Duration timeout, String forCommand) {
-            return proc.nextLine(timeout, Participant::isResult, "result (OK/ERROR) of [" + abbreviate(forCommand) + "]");
-        }
-
-        static boolean isResult(String l) {
-            return l.startsWith("OK") || l.startsWith("ERROR");
-        }
-
-        /** Fails if an OK/ERROR line is already waiting that no command asked for (i.e. a command printed two). */
-        public void assertNoStrayResult(String when) {
-            String stray = proc.pollLine(Participant::isResult);
-            if (stray != null) fail(proc.name + ": unexpected extra result line " + when + ": [" + stray + "]\n" + proc.describe());
-        }
-
-        public String expectOk(String cmd) {
-            String r = command(cmd);
-            if (!r.startsWith("OK")) fail(proc.name + ": [" + abbreviate(cmd) + "] -> [" + r + "], expected OK\n" + proc.describe());
-            return r;
-        }
-
-        public String expectError(String cmd) {
-            String r = command(cmd);
-            if (!r.startsWith("ERROR ") || r.length() <= "ERROR ".length()) {
-                fail(proc.name + ": [" + abbreviate(cmd) + "] -> [" + r + "], expected 'ERROR <reason>'\n" + proc.describe());
-            }
-            return r;
-        }
-
-        /** register PORT; checks the exact OK line and returns the real receiver port. */
-        public int register(int port) {
-            String r = expectOk("register " + port);
-            Matcher m = REGISTERED.matcher(r);
-            assertTrue(m.matches(), "register reply does not match contract: [" + r + "]");
-            assertEquals(id, m.group(1), "ID in register reply");
-            int p = Integer.parseInt(m.group(2));
-            assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
-            if (port != 0) assertEquals(port, p, "receiver port in register reply");
-            lastPort = p;
-            return p;
-        }
-
-        public int reconnect(int port) {
-            return checkReconnected(expectOk("reconnect " + port), port);
-        }
-
-        int checkReconnected(String r, int port) {
-            Matcher m = RECONNECTED.matcher(r);
-            assertTrue(m.matches(), "reconnect reply does not match contract: [" + r + "]");
-            assertEquals(id, m.group(1), "ID in reconnect reply");
-            int p = Integer.parseInt(m.group(2));
-            assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
-            if (port != 0) assertEquals(port, p, "receiver port in reconnect reply");
-            lastPort = p;
-            return p;
-        }
-
-        public void disconnect() {
-            assertEquals("OK disconnected " + id, command("disconnect"));
-        }
-
-        public void deregister() {
-            assertEquals("OK deregistered " + id, command("deregister"));
-        }
-
-        /** msend TEXT; checks `OK sent #SEQ` and returns SEQ. */
-        public long msend(String text) {
-            return parseSent(expectOk("msend " + text));
-        }
-
-        static long parseSent(String r) {
-            Matcher m = SENT.matcher(r);
-            assertTrue(m.matches(), "msend reply does not match 'OK sent #SEQ': [" + r + "]");
-            return Long.parseLong(m.group(1));
-        }
-
-        /**
-         * Repeats {@code cmd} until it prints OK, at most {@code attempts} times, pausing briefly between
-         * attempts (used only right after a coordinator restart). Returns the OK line.
-         */
-        public String commandUntilOk(String cmd, int attempts) {
-            String r = null;
-            for (int i = 0; i < attempts; i++) {
-                r = command(cmd);
-                if (r.startsWith("OK")) return r;
-                sleepQuietly(300);
-            }
-            fail(proc.name + ": [" + abbreviate(cmd) + "] never succeeded in " + attempts + " attempts, last: [" + r + "]\n" + proc.describe());
-            return r;
-        }
-
-        /** Complete lines of the message log (a trailing partial line is ignored), parsed. */
-        public List<LogEntry> logEntries() {
-            List<LogEntry> out = new ArrayList<>();
-            for (String l : logLines()) out.add(parseLogLine(l));
-            return out;
-        }
-
-        public List<String> logLines() {
-            byte[] bytes;
-            try {
-                if (!Files.exists(log)) return new ArrayList<>();
-                bytes = Files.readAllBytes(log);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            int end = bytes.length;
-            while (end > 0 && bytes[end - 1] != '\n') end--; // drop a partial last line
-            String s = new String(bytes, 0, end, StandardCharsets.UTF_8);
-            List<String> lines = new ArrayList<>();
-            if (s.isEmpty()) return lines;
-            for (String l : s.substring(0, s.length() - 1).split("\n", -1)) lines.add(l);
-            return lines;
-        }
-
-        /** Polls until the log has at least {@code n} lines; returns them (parsed). */
-        public List<LogEntry> awaitLog(int n) {
-            return awaitLog(n, DELIVERY_TIMEOUT);
-        }
-
-        public List<LogEntry> awaitLog(int n, Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                List<String> lines = logLines();
-                if (lines.size() >= n) {
-                    List<LogEntry> out = new ArrayList<>();
-                    for (String l : lines) out.add(parseLogLine(l));
-                    return out;
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    fail(proc.name + ": log " + log.getFileName() + " has " + lines.size() + " lines after "
-                            + timeout.toMillis() + " ms, expected at least " + n + ": " + lines + "\n" + proc.describe());
-                }
-                sleepQuietly(POLL_MILLIS);
-            }
-        }
-
-        /** Polls until some log line has exactly this text (any sender); returns the whole log. */
-        public List<LogEntry> awaitText(String text) {
-            long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
-            while (true) {
-                List<LogEntry> entries = logEntries();
-                for (LogEntry e : entries) if (e.text().equals(text)) return entries;
-                if (System.nanoTime() - deadline > 0) {
-                    fail(proc.name + ": no log line with text [" + abbreviate(text) + "] after " + DELIVERY_TIMEOUT.toMillis()
-                            + " ms; log: " + entries + "\n" + proc.describe());
-                }
-                sleepQuietly(POLL_MILLIS);
-            }
-        }
-
-        public void kill() {
-            proc.kill();
-        }
-
-        public boolean isAlive() {
-            return proc.isAlive();
-        }
+    /** register PORT; checks the exact OK line and returns the real receiver port. */
+    public int register(int port) {
+      String r = expectOk("register " + port);
+      Matcher m = REGISTERED.matcher(r);
+      assertTrue(m.matches(), "register reply does not match contract: [" + r + "]");
+      assertEquals(id, m.group(1), "ID in register reply");
+      int p = Integer.parseInt(m.group(2));
+      assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
+      if (port != 0) assertEquals(port, p, "receiver port in register reply");
+      lastPort = p;
+      return p;
     }
 
-    static String abbreviate(String s) {
-        return s.length() <= 120 ? s : s.substring(0, 120) + "...[" + s.length() + " chars]";
+    public int reconnect(int port) {
+      return checkReconnected(expectOk("reconnect " + port), port);
     }
 
-    // ================================================================== assertions on logs
-
-    public static List<Long> seqs(List<LogEntry> log) {
-        List<Long> out = new ArrayList<>();
-        for (LogEntry e : log) out.add(e.seq());
-        return out;
+    int checkReconnected(String r, int port) {
+      Matcher m = RECONNECTED.matcher(r);
+      assertTrue(m.matches(), "reconnect reply does not match contract: [" + r + "]");
+      assertEquals(id, m.group(1), "ID in reconnect reply");
+      int p = Integer.parseInt(m.group(2));
+      assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
+      if (port != 0) assertEquals(port, p, "receiver port in reconnect reply");
+      lastPort = p;
+      return p;
     }
 
-    public static List<String> texts(List<LogEntry> log) {
-        List<String> out = new ArrayList<>();
-        for (LogEntry e : log) out.add(e.text());
-        return out;
+    public void disconnect() {
+      assertEquals("OK disconnected " + id, command("disconnect"));
     }
 
-    /** Every seq at most once and strictly increasing (the log is in the group's one order). */
-    public static void assertStrictlyIncreasingSeqs(List<LogEntry> log, String who) {
-        for (int i = 1; i < log.size(); i++) {
-            if (log.get(i).seq() <= log.get(i - 1).seq()) {
-                fail(who + ": log seqs not strictly increasing (duplicate or out of order) at line " + (i + 1) + ": "
-                        + log.get(i - 1) + " / " + log.get(i) + "\nfull log seqs: " + seqs(log));
-            }
+    public void deregister() {
+      assertEquals("OK deregistered " + id, command("deregister"));
+    }
+
+    /** msend TEXT; checks `OK sent #SEQ` and returns SEQ. */
+    public long msend(String text) {
+      return parseSent(expectOk("msend " + text));
+    }
+
+    static long parseSent(String r) {
+      Matcher m = SENT.matcher(r);
+      assertTrue(m.matches(), "msend reply does not match 'OK sent #SEQ': [" + r + "]");
+      return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * Repeats {@code cmd} until it prints OK, at most {@code attempts} times, pausing briefly
+     * between attempts (used only right after a coordinator restart). Returns the OK line.
+     */
+    public String commandUntilOk(String cmd, int attempts) {
+      String r = null;
+      for (int i = 0; i < attempts; i++) {
+        r = command(cmd);
+        if (r.startsWith("OK")) return r;
+        sleepQuietly(300);
+      }
+      fail(
+          proc.name
+              + ": ["
+              + abbreviate(cmd)
+              + "] never succeeded in "
+              + attempts
+              + " attempts, last: ["
+              + r
+              + "]\n"
+              + proc.describe());
+      return r;
+    }
+
+    /** Complete lines of the message log (a trailing partial line is ignored), parsed. */
+    public List<LogEntry> logEntries() {
+      List<LogEntry> out = new ArrayList<>();
+      for (String l : logLines()) out.add(parseLogLine(l));
+      return out;
+    }
+
+    public List<String> logLines() {
+      byte[] bytes;
+      try {
+        if (!Files.exists(log)) return new ArrayList<>();
+        bytes = Files.readAllBytes(log);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      int end = bytes.length;
+      while (end > 0 && bytes[end - 1] != '\n') end--; // drop a partial last line
+      String s = new String(bytes, 0, end, StandardCharsets.UTF_8);
+      List<String> lines = new ArrayList<>();
+      if (s.isEmpty()) return lines;
+      for (String l : s.substring(0, s.length() - 1).split("\n", -1)) lines.add(l);
+      return lines;
+    }
+
+    /** Polls until the log has at least {@code n} lines; returns them (parsed). */
+    public List<LogEntry> awaitLog(int n) {
+      return awaitLog(n, DELIVERY_TIMEOUT);
+    }
+
+    public List<LogEntry> awaitLog(int n, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        List<String> lines = logLines();
+        if (lines.size() >= n) {
+          List<LogEntry> out = new ArrayList<>();
+          for (String l : lines) out.add(parseLogLine(l));
+          return out;
         }
+        if (System.nanoTime() - deadline > 0) {
+          fail(
+              proc.name
+                  + ": log "
+                  + log.getFileName()
+                  + " has "
+                  + lines.size()
+                  + " lines after "
+                  + timeout.toMillis()
+                  + " ms, expected at least "
+                  + n
+                  + ": "
+                  + lines
+                  + "\n"
+                  + proc.describe());
+        }
+        sleepQuietly(POLL_MILLIS);
+      }
     }
 
-    /** Used by tests writing raw bytes. */
-    public static void writeAndFlush(OutputStream out, byte[] b) throws IOException {
-        out.write(b);
-        out.flush();
+    /** Polls until some log line has exactly this text (any sender); returns the whole log. */
+    public List<LogEntry> awaitText(String text) {
+      long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
+      while (true) {
+        List<LogEntry> entries = logEntries();
+        for (LogEntry e : entries) if (e.text().equals(text)) return entries;
+        if (System.nanoTime() - deadline > 0) {
+          fail(
+              proc.name
+                  + ": no log line with text ["
+                  + abbreviate(text)
+                  + "] after "
+                  + DELIVERY_TIMEOUT.toMillis()
+                  + " ms; log: "
+                  + entries
+                  + "\n"
+                  + proc.describe());
+        }
+        sleepQuietly(POLL_MILLIS);
+      }
     }
+
+    public void kill() {
+      proc.kill();
+    }
+
+    public boolean isAlive() {
+      return proc.isAlive();
+    }
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 120 ? s : s.substring(0, 120) + "...[" + s.length() + " chars]";
+  }
+
+  // ================================================================== assertions on logs
+
+  public static List<Long> seqs(List<LogEntry> log) {
+    List<Long> out = new ArrayList<>();
+    for (LogEntry e : log) out.add(e.seq());
+    return out;
+  }
+
+  public static List<String> texts(List<LogEntry> log) {
+    List<String> out = new ArrayList<>();
+    for (LogEntry e : log) out.add(e.text());
+    return out;
+  }
+
+  /** Every seq at most once and strictly increasing (the log is in the group's one order). */
+  public static void assertStrictlyIncreasingSeqs(List<LogEntry> log, String who) {
+    for (int i = 1; i < log.size(); i++) {
+      if (log.get(i).seq() <= log.get(i - 1).seq()) {
+        fail(
+            who
+                + ": log seqs not strictly increasing (duplicate or out of order) at line "
+                + (i + 1)
+                + ": "
+                + log.get(i - 1)
+                + " / "
+                + log.get(i)
+                + "\nfull log seqs: "
+                + seqs(log));
+      }
+    }
+  }
+
+  /** Used by tests writing raw bytes. */
+  public static void writeAndFlush(OutputStream out, byte[] b) throws IOException {
+    out.write(b);
+    out.flush();
+  }
 }

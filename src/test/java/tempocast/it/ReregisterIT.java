@@ -6,10 +6,8 @@ import static tempocast.it.ProcessFixture.texts;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
 import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.LogEntry;
 import tempocast.it.ProcessFixture.Participant;
@@ -21,46 +19,54 @@ import tempocast.it.ProcessFixture.Participant;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReregisterIT extends ItBase {
 
-    @Test
-    void reregisteredMemberOnlyGetsMessagesAfterTheNewRegistration() {
-        Coordinator c = fx.startCoordinator("30");
-        Participant alice = fx.startParticipant("alice", c.port);
-        Participant bob = fx.startParticipant("bob", c.port);
-        alice.register(0);
-        int bobPort = bob.register(0);
+  @Test
+  void reregisteredMemberOnlyGetsMessagesAfterTheNewRegistration() {
+    Coordinator c = fx.startCoordinator("30");
+    Participant alice = fx.startParticipant("alice", c.port);
+    Participant bob = fx.startParticipant("bob", c.port);
+    alice.register(0);
+    int bobPort = bob.register(0);
 
-        alice.msend("m1 while bob registered");
-        bob.awaitText("m1 while bob registered");
+    alice.msend("m1 while bob registered");
+    bob.awaitText("m1 while bob registered");
 
-        bob.deregister();
-        ProcessFixture.assertPortFree(bobPort, "after deregister");
-        bob.expectError("msend not registered any more");
-        alice.msend("m2 while bob deregistered");
-        alice.msend("m3 while bob deregistered");
-        alice.awaitText("m3 while bob deregistered");
+    bob.deregister();
+    ProcessFixture.assertPortFree(bobPort, "after deregister");
+    bob.expectError("msend not registered any more");
+    alice.msend("m2 while bob deregistered");
+    alice.msend("m3 while bob deregistered");
+    alice.awaitText("m3 while bob deregistered");
 
-        bob.register(0);
-        alice.msend("m4 after re-register");
-        bob.msend("m5 from bob");
+    bob.register(0);
+    alice.msend("m4 after re-register");
+    bob.msend("m5 from bob");
 
-        List<String> bobWants = List.of("m1 while bob registered", "m4 after re-register", "m5 from bob");
-        bob.awaitText("m5 from bob");
-        List<LogEntry> bobLog = bob.logEntries();
-        assertEquals(bobWants, texts(bobLog), "bob: nothing from while he was deregistered");
-        assertStrictlyIncreasingSeqs(bobLog, "bob");
+    List<String> bobWants =
+        List.of("m1 while bob registered", "m4 after re-register", "m5 from bob");
+    bob.awaitText("m5 from bob");
+    List<LogEntry> bobLog = bob.logEntries();
+    assertEquals(bobWants, texts(bobLog), "bob: nothing from while he was deregistered");
+    assertStrictlyIncreasingSeqs(bobLog, "bob");
 
-        alice.awaitText("m5 from bob");
-        List<LogEntry> aliceLog = alice.logEntries();
-        assertEquals(List.of("m1 while bob registered", "m2 while bob deregistered", "m3 while bob deregistered",
-                "m4 after re-register", "m5 from bob"), texts(aliceLog));
-        assertEquals(aliceLog.get(3).seq(), bobLog.get(1).seq(), "same seq for m4 everywhere");
+    alice.awaitText("m5 from bob");
+    List<LogEntry> aliceLog = alice.logEntries();
+    assertEquals(
+        List.of(
+            "m1 while bob registered",
+            "m2 while bob deregistered",
+            "m3 while bob deregistered",
+            "m4 after re-register",
+            "m5 from bob"),
+        texts(aliceLog));
+    assertEquals(aliceLog.get(3).seq(), bobLog.get(1).seq(), "same seq for m4 everywhere");
 
-        // a disconnect/reconnect cycle after re-registering must not bring back m2/m3 either
-        bob.disconnect();
-        bob.reconnect(0);
-        alice.msend("m6 barrier");
-        bob.awaitText("m6 barrier");
-        assertEquals(List.of("m1 while bob registered", "m4 after re-register", "m5 from bob", "m6 barrier"),
-                texts(bob.logEntries()));
-    }
+    // a disconnect/reconnect cycle after re-registering must not bring back m2/m3 either
+    bob.disconnect();
+    bob.reconnect(0);
+    alice.msend("m6 barrier");
+    bob.awaitText("m6 barrier");
+    assertEquals(
+        List.of("m1 while bob registered", "m4 after re-register", "m5 from bob", "m6 barrier"),
+        texts(bob.logEntries()));
+  }
 }

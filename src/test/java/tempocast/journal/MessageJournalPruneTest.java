@@ -52,7 +52,8 @@ class MessageJournalPruneTest {
   void append(ActorRef<MessageJournal.Command> journal) {
     TestProbe<MessageJournal.AppendResult> probe = kit.createTestProbe();
     StoredMessage m =
-        new StoredMessage("main", ++seq, clock.millis(), "alice", null, "x".getBytes(StandardCharsets.UTF_8));
+        new StoredMessage(
+            "main", ++seq, clock.millis(), "alice", null, "x".getBytes(StandardCharsets.UTF_8));
     journal.tell(new MessageJournal.Append(m, probe.ref()));
     assertInstanceOf(MessageJournal.Appended.class, probe.receiveMessage());
   }

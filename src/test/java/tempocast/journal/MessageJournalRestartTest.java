@@ -28,6 +28,7 @@ import tempocast.protocol.StoredMessage;
  */
 class MessageJournalRestartTest {
   static final ActorTestKit kit = ActorTestKit.create();
+
   /** Well under the coordinator's 10 s ask timeout: a reply that comes only by timing out fails. */
   static final Duration REPLY_WITHIN = Duration.ofSeconds(3);
 
@@ -66,7 +67,8 @@ class MessageJournalRestartTest {
 
     @Override
     public void append(List<StoredMessage> batch, boolean sync) {
-      RuntimeException e = nextAppend; // for this call: one set while this call waits is for the next
+      RuntimeException e =
+          nextAppend; // for this call: one set while this call waits is for the next
       if (e != null) {
         nextAppend = null;
       }
@@ -119,20 +121,28 @@ class MessageJournalRestartTest {
 
   ActorRef<MessageJournal.Command> journal() {
     store = new ThrowingStore(RocksDbJournalStore.open(dir));
-    return journal = kit.spawn(
-        MessageJournal.create(
-            new MessageJournal.Settings(Duration.ofSeconds(60), Duration.ofHours(1), false, 1000),
-            store,
-            new JournalStore.Snapshot(Map.of(), List.of()),
-            Clock.systemUTC()));
+    return journal =
+        kit.spawn(
+            MessageJournal.create(
+                new MessageJournal.Settings(
+                    Duration.ofSeconds(60), Duration.ofHours(1), false, 1000),
+                store,
+                new JournalStore.Snapshot(Map.of(), List.of()),
+                Clock.systemUTC()));
   }
 
   static StoredMessage msg(long seq) {
     return new StoredMessage(
-        "main", seq, System.currentTimeMillis(), "alice", null, ("m" + seq).getBytes(StandardCharsets.UTF_8));
+        "main",
+        seq,
+        System.currentTimeMillis(),
+        "alice",
+        null,
+        ("m" + seq).getBytes(StandardCharsets.UTF_8));
   }
 
-  static TestProbe<MessageJournal.AppendResult> append(ActorRef<MessageJournal.Command> journal, long seq) {
+  static TestProbe<MessageJournal.AppendResult> append(
+      ActorRef<MessageJournal.Command> journal, long seq) {
     TestProbe<MessageJournal.AppendResult> probe = kit.createTestProbe();
     journal.tell(new MessageJournal.Append(msg(seq), probe.ref()));
     return probe;
@@ -146,7 +156,8 @@ class MessageJournalRestartTest {
 
   /** Appends message 1 and holds its write in the store until {@code release} is counted down. */
   TestProbe<MessageJournal.AppendResult> appendAndHold(
-      ActorRef<MessageJournal.Command> journal, CountDownLatch release) throws InterruptedException {
+      ActorRef<MessageJournal.Command> journal, CountDownLatch release)
+      throws InterruptedException {
     store.appending = new CountDownLatch(1);
     store.release = release;
     var first = append(journal, 1);
@@ -155,15 +166,18 @@ class MessageJournalRestartTest {
   }
 
   /** The same ActorRef, restarted by its supervisor, stores message {@code seq}. */
-  static void assertStoredAfterTheRestart(ActorRef<MessageJournal.Command> journal, long seq, List<Long> stored) {
-    assertInstanceOf(MessageJournal.Appended.class, append(journal, seq).receiveMessage(REPLY_WITHIN));
+  static void assertStoredAfterTheRestart(
+      ActorRef<MessageJournal.Command> journal, long seq, List<Long> stored) {
+    assertInstanceOf(
+        MessageJournal.Appended.class, append(journal, seq).receiveMessage(REPLY_WITHIN));
     assertEquals(stored, stored(journal));
   }
 
   @Test
   void aBatchThatThrowsIsRefusedAndTheRestartedJournalStoresTheNextAppend() throws Exception {
     var journal = journal();
-    // Hold the first write so that 2 and 3 wait in the mailbox and form the next batch, which throws.
+    // Hold the first write so that 2 and 3 wait in the mailbox and form the next batch, which
+    // throws.
     CountDownLatch release = new CountDownLatch(1);
     var first = appendAndHold(journal, release);
     store.nextAppend = new IllegalStateException("injected: not a StoreException");
@@ -173,7 +187,8 @@ class MessageJournalRestartTest {
 
     assertInstanceOf(MessageJournal.Appended.class, first.receiveMessage(REPLY_WITHIN));
     for (var probe : List.of(second, third)) {
-      var failed = assertInstanceOf(MessageJournal.AppendFailed.class, probe.receiveMessage(REPLY_WITHIN));
+      var failed =
+          assertInstanceOf(MessageJournal.AppendFailed.class, probe.receiveMessage(REPLY_WITHIN));
       assertTrue(failed.reason().contains("injected"), failed.reason());
     }
 

@@ -21,7 +21,8 @@ class RocksDbJournalStoreTest {
   @TempDir Path dir;
 
   static StoredMessage msg(String group, long seq, long ts) {
-    return new StoredMessage(group, seq, ts, "alice", "id" + seq, ("m" + seq).getBytes(StandardCharsets.UTF_8));
+    return new StoredMessage(
+        group, seq, ts, "alice", "id" + seq, ("m" + seq).getBytes(StandardCharsets.UTF_8));
   }
 
   static List<Long> seqs(JournalStore.ReadResult r) {
@@ -47,7 +48,10 @@ class RocksDbJournalStoreTest {
   @Test
   void readHonoursNotBeforeAndMax() {
     try (var store = RocksDbJournalStore.open(dir)) {
-      store.append(List.of(msg("main", 1, 100), msg("main", 2, 200), msg("main", 3, 300), msg("main", 4, 400)), false);
+      store.append(
+          List.of(
+              msg("main", 1, 100), msg("main", 2, 200), msg("main", 3, 300), msg("main", 4, 400)),
+          false);
       var r = store.read("main", 1, 250, 10);
       assertEquals(List.of(3L, 4L), seqs(r));
       var limited = store.read("main", 1, Long.MIN_VALUE, 2);
@@ -71,15 +75,19 @@ class RocksDbJournalStoreTest {
     try (var store = RocksDbJournalStore.open(dir)) {
       store.append(List.of(msg("main", 1, 100), msg("main", 2, 200)), false);
       store.putMember(new MemberRecord("main", "alice", 0, true, -1, 2, "127.0.0.1", 7001), false);
-      store.putMember(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12"), false);
+      store.putMember(
+          new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12"), false);
       store.removeMember("main", "alice", false);
       store.prune("main", 1, 1_000); // the last seq must be known even when messages are pruned
     }
     try (var store = RocksDbJournalStore.open(dir)) {
       var snap = store.load();
       assertEquals(2L, snap.lastSeqByGroup().get("main"));
-      assertEquals(List.of(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12")), snap.members());
-      assertEquals(List.of(2L), snap.recentByGroup().get("main").stream().map(StoredMessage::seq).toList());
+      assertEquals(
+          List.of(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12")),
+          snap.members());
+      assertEquals(
+          List.of(2L), snap.recentByGroup().get("main").stream().map(StoredMessage::seq).toList());
       var r = store.read("main", 1, Long.MIN_VALUE, 10);
       assertEquals(List.of(2L), seqs(r));
       assertEquals(2, r.upTo());
@@ -189,7 +197,9 @@ class RocksDbJournalStoreTest {
       long lastRead = r.messages().get(r.messages().size() - 1).seq();
       assertTrue(lastRead < 400, "stopped at the damage: " + lastRead);
       assertEquals(lastRead, r.upTo(), "not past what was read");
-      StoreException e = assertThrows(StoreException.class, () -> store.read("main", lastRead + 1, Long.MIN_VALUE, 1000));
+      StoreException e =
+          assertThrows(
+              StoreException.class, () -> store.read("main", lastRead + 1, Long.MIN_VALUE, 1000));
       assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
     }
   }

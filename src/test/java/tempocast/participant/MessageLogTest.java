@@ -40,9 +40,12 @@ class MessageLogTest {
   @Test
   void writesEachSeqOnceAcrossRestarts() throws Exception {
     Path file = dir.resolve("sub/a.log");
-    assertEquals(Map.of("main", 2L), write(file, List.of(d(1, "one"), d(2, " two\t"), d(1, "one"))).lastSeqByGroup());
+    assertEquals(
+        Map.of("main", 2L),
+        write(file, List.of(d(1, "one"), d(2, " two\t"), d(1, "one"))).lastSeqByGroup());
     // A restarted participant is sent 2 again (its ACK was lost), then 3.
-    assertEquals(Map.of("main", 3L), write(file, List.of(d(2, " two\t"), d(3, "three"))).lastSeqByGroup());
+    assertEquals(
+        Map.of("main", 3L), write(file, List.of(d(2, " two\t"), d(3, "three"))).lastSeqByGroup());
     assertEquals(
         List.of(
             "2025-11-21T04:40:00.001Z main #1 alice: one",
@@ -55,10 +58,13 @@ class MessageLogTest {
   void aLineCutShortByACrashIsDroppedAndWrittenAgain() throws Exception {
     Path file = dir.resolve("a.log");
     write(file, List.of(d(1, "one")));
-    Files.writeString(file, "2025-11-21T04:40:00.002Z main #2 ali", java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(
+        file, "2025-11-21T04:40:00.002Z main #2 ali", java.nio.file.StandardOpenOption.APPEND);
     write(file, List.of(d(2, "two")));
     assertEquals(
-        List.of("2025-11-21T04:40:00.001Z main #1 alice: one", "2025-11-21T04:40:00.002Z main #2 alice: two"),
+        List.of(
+            "2025-11-21T04:40:00.001Z main #1 alice: one",
+            "2025-11-21T04:40:00.002Z main #2 alice: two"),
         Files.readAllLines(file, StandardCharsets.UTF_8));
   }
 }

@@ -14,7 +14,8 @@ class CommandCodecTest {
 
   @Test
   void msendKeepsTheTextExactly() throws Exception {
-    var m = (ClientCommand.MSend) CommandCodec.parse("MSEND main alice id-1   two  spaces\tand tab ");
+    var m =
+        (ClientCommand.MSend) CommandCodec.parse("MSEND main alice id-1   two  spaces\tand tab ");
     assertEquals("main", m.group());
     assertEquals("alice", m.member());
     assertEquals("id-1", m.msgId());
@@ -37,7 +38,9 @@ class CommandCodecTest {
 
   @Test
   void authCarriesASecret() throws Exception {
-    assertEquals(new ClientCommand.Auth("main", "alice", "s3cr3t!"), CommandCodec.parse("AUTH main alice s3cr3t!"));
+    assertEquals(
+        new ClientCommand.Auth("main", "alice", "s3cr3t!"),
+        CommandCodec.parse("AUTH main alice s3cr3t!"));
     assertBad("AUTH main alice", "usage");
   }
 
@@ -80,16 +83,25 @@ class CommandCodecTest {
   @Test
   void deliveryLineRoundTrips() throws Exception {
     StoredMessage m =
-        new StoredMessage("main", 42, 1_700_000_000_123L, "alice", null, "a  b\tc".getBytes(StandardCharsets.UTF_8));
+        new StoredMessage(
+            "main",
+            42,
+            1_700_000_000_123L,
+            "alice",
+            null,
+            "a  b\tc".getBytes(StandardCharsets.UTF_8));
     String line = m.deliveryLine().utf8String();
     assertTrue(line.endsWith("\n"));
     var frame = (DeliveryCodec.Msg) DeliveryCodec.parseFrame(line.substring(0, line.length() - 1));
-    assertEquals(new DeliveryCodec.Delivery("main", 42, 1_700_000_000_123L, "alice", "a  b\tc"), frame.delivery());
+    assertEquals(
+        new DeliveryCodec.Delivery("main", 42, 1_700_000_000_123L, "alice", "a  b\tc"),
+        frame.delivery());
   }
 
   private static void assertBad(String line, String fragment) {
     ProtocolException e = assertThrows(ProtocolException.class, () -> CommandCodec.parse(line));
     assertEquals(Replies.BAD_REQUEST, e.code());
-    assertTrue(e.getMessage().contains(fragment), () -> e.getMessage() + " should mention " + fragment);
+    assertTrue(
+        e.getMessage().contains(fragment), () -> e.getMessage() + " should mention " + fragment);
   }
 }

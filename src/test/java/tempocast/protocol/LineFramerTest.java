@@ -3,7 +3,6 @@ package tempocast.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -33,7 +32,11 @@ class LineFramerTest {
   void splitAndCoalescedChunksGiveTheSameLines() throws Exception {
     List<ByteString> lines = frame(10, "PI", "NG\nPONG\nab", "c\n\n");
     assertEquals(
-        List.of(ByteString.fromString("PING"), ByteString.fromString("PONG"), ByteString.fromString("abc"), ByteString.emptyByteString()),
+        List.of(
+            ByteString.fromString("PING"),
+            ByteString.fromString("PONG"),
+            ByteString.fromString("abc"),
+            ByteString.emptyByteString()),
         lines);
   }
 

@@ -27,11 +27,19 @@ import tempocast.protocol.StoredMessage;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CodecBenchmark {
-  static final String TEXT = "0 12345 987654321012345 " + "abcdefghijklmnopqrstuvwxyz".repeat(3).substring(0, 76);
+  static final String TEXT =
+      "0 12345 987654321012345 " + "abcdefghijklmnopqrstuvwxyz".repeat(3).substring(0, 76);
 
-  final ByteString msendLine = ByteString.fromString("MSEND main s0 lz3k-42 " + TEXT, StandardCharsets.UTF_8);
+  final ByteString msendLine =
+      ByteString.fromString("MSEND main s0 lz3k-42 " + TEXT, StandardCharsets.UTF_8);
   final StoredMessage stored =
-      new StoredMessage("main", 123_456, 1_763_719_200_123L, "s0", "lz3k-42", TEXT.getBytes(StandardCharsets.UTF_8));
+      new StoredMessage(
+          "main",
+          123_456,
+          1_763_719_200_123L,
+          "s0",
+          "lz3k-42",
+          TEXT.getBytes(StandardCharsets.UTF_8));
   final String msgLine = stored.deliveryLine().utf8String().trim();
 
   /** What the coordinator does with each MSEND line: strict UTF-8 decode, then parse. */

@@ -26,8 +26,8 @@ import tempocast.journal.RocksDbJournalStore;
 import tempocast.protocol.StoredMessage;
 
 /**
- * The RocksDB journal on disk: appending one group-commit batch (no fsync, the default write
- * path; {@code sync = true} is fsync = always).
+ * The RocksDB journal on disk: appending one group-commit batch (no fsync, the default write path;
+ * {@code sync = true} is fsync = always).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -53,7 +53,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
     // each, so this queue cannot overflow.
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
         Source.<ByteString>queue(settings.deliveryWindow() + 16).preMaterialize(system);
-    ByteString hello = Lines.line(DeliveryCodec.hello(group, member));
+    ByteString hello = Lines.line(DeliveryCodec.hello(member));
     Source<ByteString, org.apache.pekko.NotUsed> outbound =
         queue
             .second()

@@ -16,6 +16,31 @@ public sealed interface ClientCommand {
   /** {@code msgId} is null when the sender chose none ({@code -} on the wire). */
   record MSend(String group, String member, String msgId, byte[] text) implements ClientCommand {}
 
+  /**
+   * Creates {@code group} and makes {@code member} its first member; {@code tdMillis} -1: the
+   * coordinator's td.
+   */
+  record Create(String group, String member, long tdMillis) implements ClientCommand {}
+
+  record Join(String group, String member) implements ClientCommand {}
+
+  record Leave(String group, String member) implements ClientCommand {}
+
+  /** A direct message from {@code member} to {@code to}'s inbox, {@code @to}. */
+  record Send(String member, String to, String msgId, byte[] text) implements ClientCommand {}
+
+  /**
+   * Who was owed message {@code seq} of {@code target} (a group or {@code @ID}), and its state for
+   * each.
+   */
+  record Status(String member, String target, long seq) implements ClientCommand {}
+
+  record Members(String group) implements ClientCommand {}
+
+  enum ListGroups implements ClientCommand {
+    INSTANCE
+  }
+
   enum Ping implements ClientCommand {
     INSTANCE
   }

@@ -6,6 +6,10 @@ import java.nio.charset.StandardCharsets;
 public final class CommandCodec {
   private CommandCodec() {}
 
+  private static final String VERBS =
+      "AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, SEND, CREATE, JOIN, LEAVE, GROUPS,"
+          + " MEMBERS, STATUS, PING";
+
   public static ClientCommand parse(String line) throws ProtocolException {
     int sp = line.indexOf(' ');
     String verb = sp < 0 ? line : line.substring(0, sp);
@@ -40,19 +44,49 @@ public final class CommandCodec {
           }
           return new ClientCommand.Auth(group(f[1]), member(f[2]), f[3]);
         }
+      case "SEND":
+        return parseSend(line, sp);
+      case "CREATE":
+        {
+          String[] f =
+              fields(line, 4, "CREATE GROUP MEMBER TD (TD in seconds, or - for the coordinator's)");
+          return new ClientCommand.Create(
+              group(f[1]), member(f[2]), f[3].equals("-") ? -1 : Replies.parseSeconds(f[3]));
+        }
+      case "JOIN":
+        {
+          String[] f = fields(line, 3, "JOIN GROUP MEMBER");
+          return new ClientCommand.Join(group(f[1]), member(f[2]));
+        }
+      case "LEAVE":
+        {
+          String[] f = fields(line, 3, "LEAVE GROUP MEMBER");
+          return new ClientCommand.Leave(group(f[1]), member(f[2]));
+        }
+      case "STATUS":
+        {
+          String[] f = fields(line, 4, "STATUS MEMBER TARGET SEQ (TARGET a group or @ID)");
+          return new ClientCommand.Status(member(f[1]), target(f[2]), seq(f[3]));
+        }
+      case "MEMBERS":
+        {
+          String[] f = fields(line, 2, "MEMBERS GROUP");
+          return new ClientCommand.Members(group(f[1]));
+        }
+      case "GROUPS":
+        if (sp >= 0) {
+          throw bad("GROUPS takes no arguments");
+        }
+        return ClientCommand.ListGroups.INSTANCE;
       case "PING":
         if (sp >= 0) {
           throw bad("PING takes no arguments");
         }
         return ClientCommand.Ping.INSTANCE;
       case "":
-        throw bad(
-            "empty line; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
+        throw bad("empty line; commands are " + VERBS);
       default:
-        throw bad(
-            "unknown command '"
-                + abbreviate(verb)
-                + "'; commands are AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, PING");
+        throw bad("unknown command '" + abbreviate(verb) + "'; commands are " + VERBS);
     }
   }
 
@@ -67,21 +101,89 @@ public final class CommandCodec {
     }
     String group = group(line.substring(a + 1, b));
     String member = member(line.substring(b + 1, c));
-    String msgIdField = line.substring(c + 1, d);
-    String msgId = null;
-    if (!msgIdField.equals("-")) {
-      if (!Names.isValidMsgId(msgIdField)) {
-        throw bad(
-            "invalid MSGID '"
-                + abbreviate(msgIdField)
-                + "': up to 64 of A-Z a-z 0-9 . _ : -, or -");
-      }
-      msgId = msgIdField;
-    }
+    String msgId = msgId(line.substring(c + 1, d));
     byte[] text = line.substring(d + 1).getBytes(StandardCharsets.UTF_8);
     checkText(text);
     return new ClientCommand.MSend(group, member, msgId, text);
   }
+
+  private static ClientCommand parseSend(String line, int sp) throws ProtocolException {
+    // SEND MEMBER TO MSGID TEXT: the text is everything after the fourth space, kept exactly.
+    int a = sp;
+    int b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+    int c = b < 0 ? -1 : line.indexOf(' ', b + 1);
+    int d = c < 0 ? -1 : line.indexOf(' ', c + 1);
+    if (d < 0) {
+      throw bad("usage: SEND MEMBER TO MSGID TEXT (MSGID may be -)");
+    }
+    String member = member(line.substring(a + 1, b));
+    String to = member(line.substring(b + 1, c));
+    String msgId = msgId(line.substring(c + 1, d));
+    byte[] text = line.substring(d + 1).getBytes(StandardCharsets.UTF_8);
+    checkText(text);
+    return new ClientCommand.Send(member, to, msgId, text);
+  }
+
+  private static String msgId(String field) throws ProtocolException {
+    if (field.equals("-")) {
+      return null;
+    }
+    if (!Names.isValidMsgId(field)) {
+      throw bad("invalid MSGID '" + abbreviate(field) + "': up to 64 of A-Z a-z 0-9 . _ : -, or -");
+    }
+    return field;
+  }
+
+  /** A group name, or {@code @ID} for ID's inbox of direct messages. */
+  private static String target(String s) throws ProtocolException {
+    if (Names.isInbox(s) ? Names.isValidName(s.substring(1)) : Names.isValidName(s)) {
+      return s;
+    }
+    throw bad("invalid target '" + abbreviate(s) + "': a group name, or @ID for direct messages");
+  }
+
+  private static long seq(String s) throws ProtocolException {
+    try {
+      long n = Long.parseLong(s);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw bad("invalid SEQ '" + abbreviate(s) + "': a message's sequence number, 1 or more");
+  }
+
+  public static String create(String group, String member, long tdMillis) {
+    return "CREATE "
+        + group
+        + " "
+        + member
+        + " "
+        + (tdMillis < 0 ? "-" : Replies.seconds(tdMillis));
+  }
+
+  public static String join(String group, String member) {
+    return "JOIN " + group + " " + member;
+  }
+
+  public static String leave(String group, String member) {
+    return "LEAVE " + group + " " + member;
+  }
+
+  public static String send(String member, String to, String msgId, String text) {
+    return "SEND " + member + " " + to + " " + (msgId == null ? "-" : msgId) + " " + text;
+  }
+
+  public static String status(String member, String target, long seq) {
+    return "STATUS " + member + " " + target + " " + seq;
+  }
+
+  public static String members(String group) {
+    return "MEMBERS " + group;
+  }
+
+  public static final String GROUPS = "GROUPS";
 
   /** Checks the rules every message text obeys, wherever it comes from. */
   public static void checkText(byte[] text) throws ProtocolException {

@@ -1,8 +1,9 @@
 package tempocast.protocol;
 
 /**
- * The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}), and back ({@code
- * ACK}).
+ * The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}, and the notices
+ * {@code EVENT} and {@code DELIVERED}), and back ({@code ACK}). One connection per participant
+ * carries every group's and its inbox's messages.
  */
 public final class DeliveryCodec {
   /** The coordinator's heartbeat on a quiet delivery connection, and the receiver's answer. */
@@ -12,18 +13,48 @@ public final class DeliveryCodec {
 
   private DeliveryCodec() {}
 
-  /** One delivered message, as the receiver reads it. */
+  /**
+   * One delivered message, as the receiver reads it; {@code group} is its sequence space: a group,
+   * or {@code @ID} for a direct message to ID.
+   */
   public record Delivery(String group, long seq, long timestamp, String sender, String text) {}
 
   /** Something the coordinator sent on a delivery connection. */
   public sealed interface Frame {}
 
-  public record Hello(String group, String member) implements Frame {}
+  public record Hello(String member) implements Frame {}
 
   public record Msg(Delivery delivery) implements Frame {}
 
-  public static String hello(String group, String member) {
-    return "HELLO " + group + " " + member;
+  /** What happened to a member of a group, for the console; never logged, never replayed. */
+  public enum EventKind {
+    JOINED("joined"),
+    LEFT("left"),
+    OFFLINE("offline"),
+    ONLINE("online");
+
+    public final String word;
+
+    EventKind(String word) {
+      this.word = word;
+    }
+  }
+
+  public record Event(String group, String member, EventKind kind) implements Frame {}
+
+  /** A message this participant sent reached every recipient it was owed to. */
+  public record Delivered(String target, long seq) implements Frame {}
+
+  public static String hello(String member) {
+    return "HELLO " + member;
+  }
+
+  public static String event(String group, String member, EventKind kind) {
+    return "EVENT " + group + " " + member + " " + kind.word;
+  }
+
+  public static String delivered(String target, long seq) {
+    return "DELIVERED " + target + " " + seq;
   }
 
   public static String ack(String group, long seq) {
@@ -53,13 +84,26 @@ public final class DeliveryCodec {
             Replies.BAD_REQUEST, "MSG with a SEQ or TS that is not a number");
       }
     }
-    if (line.startsWith("HELLO ")) {
-      String[] f = line.split(" ", -1);
-      if (f.length == 3) {
-        return new Hello(f[1], f[2]);
+    String[] f = line.split(" ", -1);
+    if (f[0].equals("HELLO") && (f.length == 2 || f.length == 3)) {
+      return new Hello(
+          f[f.length - 1]); // HELLO GROUP MEMBER from before one connection per participant
+    }
+    if (f[0].equals("EVENT") && f.length == 4) {
+      for (EventKind k : EventKind.values()) {
+        if (k.word.equals(f[3])) {
+          return new Event(f[1], f[2], k);
+        }
       }
     }
-    throw new ProtocolException(Replies.BAD_REQUEST, "expected HELLO or MSG");
+    if (f[0].equals("DELIVERED") && f.length == 3) {
+      try {
+        return new Delivered(f[1], Long.parseLong(f[2]));
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw new ProtocolException(Replies.BAD_REQUEST, "expected HELLO, MSG, EVENT or DELIVERED");
   }
 
   /** Parses {@code ACK GROUP SEQ}; returns null for anything else. */

@@ -7,6 +7,17 @@ public final class Names {
 
   private Names() {}
 
+  /** Each participant's inbox of direct messages is a sequence space named {@code @ID}. */
+  public static final char INBOX_PREFIX = '@';
+
+  public static String inbox(String member) {
+    return INBOX_PREFIX + member;
+  }
+
+  public static boolean isInbox(String target) {
+    return !target.isEmpty() && target.charAt(0) == INBOX_PREFIX;
+  }
+
   /** 1 to 64 of {@code A-Z a-z 0-9 . _ -}. Checked on every MSEND, so no regular expression. */
   public static boolean isValidName(String s) {
     return matches(s, false);

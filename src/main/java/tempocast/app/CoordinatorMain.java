@@ -14,7 +14,8 @@ import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
 import tempocast.coordinator.CoordinatorConfigFile;
 import tempocast.coordinator.CoordinatorSettings;
-import tempocast.coordinator.Groups;
+import tempocast.coordinator.Directory;
+import tempocast.coordinator.ParticipantSession;
 import tempocast.coordinator.TcpDeliveryConnector;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
@@ -60,16 +61,17 @@ public final class CoordinatorMain {
                               Clock.systemUTC()),
                           "journal",
                           DispatcherSelector.fromConfig("tempocast.blocking-io-dispatcher"));
-                  ActorRef<Groups.Command> groups =
+                  ActorRef<Directory.Command> directory =
                       ctx.spawn(
-                          Groups.create(
-                              settings,
-                              journal,
-                              recovered,
-                              new TcpDeliveryConnector(ctx.getSystem(), settings),
-                              Clock.systemUTC()),
-                          "groups");
-                  new CommandServer(ctx.getSystem(), settings, groups)
+                          Directory.create(
+                              new ParticipantSession.Context(
+                                  settings,
+                                  journal,
+                                  new TcpDeliveryConnector(ctx.getSystem(), settings),
+                                  Clock.systemUTC()),
+                              recovered),
+                          "directory");
+                  new CommandServer(ctx.getSystem(), settings, directory)
                       .bind()
                       .whenComplete(
                           (binding, err) -> {

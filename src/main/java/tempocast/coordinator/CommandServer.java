@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,11 +19,13 @@ import tempocast.protocol.LineFramer;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
 import tempocast.protocol.Replies;
+import tempocast.protocol.Reply;
 
 /**
- * The coordinator's command port: one stream per connection that frames lines, routes each command
- * to its group's manager and writes the replies back in the order of the commands, so a client may
- * pipeline.
+ * The coordinator's command port: one stream per connection that frames lines, hands each command
+ * to the actor that owns it and writes the typed replies back as lines, in the order of the
+ * commands, so a client may pipeline. An MSEND goes straight to its group's manager, which checks
+ * the sender itself: one hop on the hot path.
  */
 public final class CommandServer {
   /** Commands in flight per connection; more wait in TCP's buffers (backpressure). */
@@ -32,13 +33,13 @@ public final class CommandServer {
 
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
-  private final ActorRef<Groups.Command> groups;
+  private final ActorRef<Directory.Command> directory;
 
   public CommandServer(
-      ActorSystem<?> system, CoordinatorSettings settings, ActorRef<Groups.Command> groups) {
+      ActorSystem<?> system, CoordinatorSettings settings, ActorRef<Directory.Command> directory) {
     this.system = system;
     this.settings = settings;
-    this.groups = groups;
+    this.directory = directory;
   }
 
   public CompletionStage<Tcp.ServerBinding> bind() {
@@ -54,24 +55,25 @@ public final class CommandServer {
     return Flow.of(ByteString.class)
         .idleTimeout(settings.idleTimeout())
         .via(LineFramer.lines(Lines.MAX_LINE_BYTES))
-        .mapAsync(PIPELINE, line -> handle(line, knownGroups, credentials))
+        .mapAsync(
+            PIPELINE, line -> handle(line, knownGroups, credentials).thenApply(Replies::render))
         .map(Lines::line)
         .recoverWithRetries(
             1, TimeoutException.class, () -> org.apache.pekko.stream.javadsl.Source.empty());
   }
 
   /**
-   * {@code credentials}: what this connection proved with AUTH, by "GROUP MEMBER"; the connection
-   * then carries it with each command for that member.
+   * {@code credentials}: what this connection proved with AUTH, by member; the connection then
+   * carries it with each command for that member.
    */
-  private CompletionStage<String> handle(
+  private CompletionStage<Reply> handle(
       ByteString bytes,
       Map<String, ActorRef<GroupManager.Command>> knownGroups,
       Map<String, String> credentials) {
     if (bytes == LineFramer.TOO_LONG) {
-      return CompletableFuture.completedFuture(
-          Replies.error(
-              Replies.TOO_LONG,
+      return done(
+          new Reply.Error(
+              Reply.ErrorCode.TOO_LONG,
               "line longer than "
                   + Lines.MAX_LINE_BYTES
                   + " bytes; it was skipped up to its line end"));
@@ -80,99 +82,69 @@ public final class CommandServer {
     try {
       cmd = CommandCodec.parse(Lines.decode(bytes));
     } catch (ProtocolException e) {
-      return CompletableFuture.completedFuture(e.toReply());
+      return done(new Reply.Error(Reply.ErrorCode.of(e.code()), e.getMessage()));
     }
     if (cmd instanceof ClientCommand.Ping) {
-      return CompletableFuture.completedFuture(Replies.PONG);
-    }
-    if (cmd instanceof ClientCommand.MSend s) {
-      String c = credentials.get(s.group() + " " + s.member());
-      return route(
-          s.group(),
-          false,
-          knownGroups,
-          g -> ask(g, r -> new GroupManager.Publish(s.member(), s.msgId(), s.text(), r, c)));
+      return done(Reply.Pong.INSTANCE);
     }
     if (cmd instanceof ClientCommand.Auth a) {
-      credentials.put(a.group() + " " + a.member(), Secrets.hash(a.secret()));
-      return CompletableFuture.completedFuture(Replies.authenticated(a.group(), a.member()));
+      credentials.put(a.member(), Secrets.hash(a.secret()));
+      return done(new Reply.Authenticated(a.group(), a.member()));
     }
-    if (cmd instanceof ClientCommand.Register r) {
-      String c = credentials.get(r.group() + " " + r.member());
-      return route(
-          r.group(),
-          true,
-          knownGroups,
-          g -> ask(g, ref -> new GroupManager.Register(r.member(), r.host(), r.port(), ref, c)));
+    Directory.Caller caller = new Directory.Caller(credentials.get(cmd.member()));
+    if (cmd instanceof ClientCommand.MSend s) {
+      ActorRef<GroupManager.Command> known = knownGroups.get(s.group());
+      if (known != null) {
+        return ask(
+                known,
+                r ->
+                    new GroupManager.Publish(
+                        s.member(), caller.credential(), s.msgId(), s.text(), r))
+            .thenCompose(
+                reply ->
+                    isNotMember(reply)
+                        // the directory says whether it is registered at all
+                        ? ask(directory, r -> new Directory.Handle(cmd, caller, r))
+                        : done(reply));
+      }
+      return AskPattern.<Directory.Command, Directory.ManagerRef>ask(
+              directory,
+              r -> new Directory.GetManager(s.group(), r),
+              settings.askTimeout(),
+              system.scheduler())
+          .thenCompose(
+              ref -> {
+                if (ref.ref() != null) {
+                  knownGroups.put(s.group(), ref.ref());
+                }
+                return ask(directory, r -> new Directory.Handle(cmd, caller, r));
+              })
+          .exceptionally(err -> timeout());
     }
-    if (cmd instanceof ClientCommand.Reconnect r) {
-      String c = credentials.get(r.group() + " " + r.member());
-      return route(
-          r.group(),
-          false,
-          knownGroups,
-          g -> ask(g, ref -> new GroupManager.Reconnect(r.member(), r.host(), r.port(), ref, c)));
-    }
-    if (cmd instanceof ClientCommand.Disconnect d) {
-      String c = credentials.get(d.group() + " " + d.member());
-      return route(
-          d.group(),
-          false,
-          knownGroups,
-          g -> ask(g, ref -> new GroupManager.Disconnect(d.member(), ref, c)));
-    }
-    if (cmd instanceof ClientCommand.Deregister d) {
-      String c = credentials.get(d.group() + " " + d.member());
-      return route(
-          d.group(),
-          false,
-          knownGroups,
-          g -> ask(g, ref -> new GroupManager.Deregister(d.member(), ref, c)));
-    }
-    return CompletableFuture.completedFuture(
-        Replies.error(Replies.BAD_REQUEST, "unsupported command"));
+    return ask(directory, r -> new Directory.Handle(cmd, caller, r));
   }
 
-  private CompletionStage<String> route(
-      String group,
-      boolean create,
-      Map<String, ActorRef<GroupManager.Command>> knownGroups,
-      Function<ActorRef<GroupManager.Command>, CompletionStage<String>> send) {
-    ActorRef<GroupManager.Command> known = knownGroups.get(group);
-    if (known != null) {
-      return send.apply(known);
-    }
-    return AskPattern.<Groups.Command, Groups.GroupRef>ask(
-            groups,
-            r -> new Groups.GetGroup(group, create, r),
-            settings.askTimeout(),
-            system.scheduler())
-        .thenCompose(
-            ref -> {
-              if (ref.ref() == null) {
-                return CompletableFuture.completedFuture(
-                    Replies.error(Replies.UNKNOWN_GROUP, "there is no group " + group));
-              }
-              knownGroups.put(group, ref.ref());
-              return send.apply(ref.ref());
-            })
-        .exceptionally(err -> timeout());
+  private static boolean isNotMember(Reply reply) {
+    return reply instanceof Reply.Error e && e.code() == Reply.ErrorCode.NOT_MEMBER;
   }
 
-  private CompletionStage<String> ask(
-      ActorRef<GroupManager.Command> group,
-      Function<ActorRef<String>, GroupManager.Command> command) {
+  private <T> CompletionStage<Reply> ask(
+      ActorRef<T> target, java.util.function.Function<ActorRef<Reply>, T> command) {
     return AskPattern.ask(
-            group,
+            target,
             command::apply,
             settings.askTimeout().plus(settings.connectTimeout()),
             system.scheduler())
         .exceptionally(err -> timeout());
   }
 
-  private static String timeout() {
-    return Replies.error(
-        Replies.INTERNAL,
+  private static CompletionStage<Reply> done(Reply reply) {
+    return CompletableFuture.completedFuture(reply);
+  }
+
+  private static Reply timeout() {
+    return new Reply.Error(
+        Reply.ErrorCode.INTERNAL,
         "the coordinator did not answer in time; the outcome is unknown, retry with the same MSGID");
   }
 }

@@ -13,19 +13,18 @@ public interface DeliveryLink {
   void close();
 
   /**
-   * Opens delivery connections. Events from the receiver ({@link MemberSession.LinkAcked}, {@link
-   * MemberSession.LinkClosed}) go to {@code events}, tagged with {@code linkId}. With {@code
-   * awaitAnswer} the link is up only once the receiver has said something (it answers the PING sent
-   * after HELLO), not as soon as TCP connects.
+   * Opens a participant's delivery connection. Events from the receiver ({@link
+   * ParticipantSession.LinkAcked}, {@link ParticipantSession.LinkClosed}) go to {@code events},
+   * tagged with {@code linkId}. With {@code awaitAnswer} the link is up only once the receiver has
+   * said something (it answers the PING sent after HELLO), not as soon as TCP connects.
    */
   interface Connector {
     CompletionStage<DeliveryLink> connect(
         String host,
         int port,
-        String group,
         String member,
         int linkId,
         boolean awaitAnswer,
-        ActorRef<MemberSession.Command> events);
+        ActorRef<ParticipantSession.Command> events);
   }
 }

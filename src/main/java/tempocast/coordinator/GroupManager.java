@@ -1,10 +1,10 @@
 package tempocast.coordinator;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,109 +16,112 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.util.ByteString;
-import tempocast.journal.MemberRecord;
+import tempocast.journal.EndedMembership;
+import tempocast.journal.MembershipRecord;
 import tempocast.journal.MessageJournal;
-import tempocast.protocol.Replies;
+import tempocast.protocol.DeliveryCodec;
+import tempocast.protocol.Lines;
+import tempocast.protocol.Names;
+import tempocast.protocol.Reply;
 import tempocast.protocol.StoredMessage;
 
 /**
- * Owns one group: who is registered, who is online, and the group's one order. It assigns each
- * message its sequence number and timestamp, has the journal store it, acknowledges the sender once
- * it is stored and hands it to every member's session. Replies are protocol reply lines.
+ * Owns one target: a named group, or a participant's inbox {@code @ID}. It keeps who is a member
+ * (and since which sequence number), assigns each message its sequence number and timestamp (the
+ * one order), has the journal store it, acknowledges the sender once it is stored and hands it to
+ * every member's session. It tells members when others join, leave, go offline or come back, and a
+ * sender when its message has reached every recipient.
  */
 public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   public sealed interface Command {}
 
-  // Each command carries the credential its connection proved for the member (the SHA-256 of
-  // the secret it sent with AUTH), or null; see docs/PROTOCOL.md, "Secrets".
-
-  public record Register(
-      String member, String host, int port, ActorRef<String> replyTo, String credential)
-      implements Command {
-    public Register(String member, String host, int port, ActorRef<String> replyTo) {
-      this(member, host, port, replyTo, null);
-    }
-  }
-
-  public record Reconnect(
-      String member, String host, int port, ActorRef<String> replyTo, String credential)
-      implements Command {
-    public Reconnect(String member, String host, int port, ActorRef<String> replyTo) {
-      this(member, host, port, replyTo, null);
-    }
-  }
-
-  public record Disconnect(String member, ActorRef<String> replyTo, String credential)
-      implements Command {
-    public Disconnect(String member, ActorRef<String> replyTo) {
-      this(member, replyTo, null);
-    }
-  }
-
-  public record Deregister(String member, ActorRef<String> replyTo, String credential)
-      implements Command {
-    public Deregister(String member, ActorRef<String> replyTo) {
-      this(member, replyTo, null);
-    }
-  }
-
+  /**
+   * An MSEND straight from the command port: this manager checks that {@code member} may send here
+   * ({@code credential}: what its connection proved with AUTH, or null).
+   */
   public record Publish(
-      String member, String msgId, byte[] text, ActorRef<String> replyTo, String credential)
-      implements Command {
-    public Publish(String member, String msgId, byte[] text, ActorRef<String> replyTo) {
-      this(member, msgId, text, replyTo, null);
+      String member, String credential, String msgId, byte[] text, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** A message whose sender's session already checked it (a direct message). */
+  public record PublishFrom(String member, String msgId, byte[] text, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Makes {@code member} a member, a new entrant; {@code present}: online by its own account. */
+  public record Join(
+      String member,
+      ActorRef<ParticipantSession.Command> session,
+      String secretHash,
+      boolean present,
+      boolean reachable,
+      ActorRef<Joined> replyTo)
+      implements Command {}
+
+  /** {@code error} null on success; the membership then began after {@code joinSeq}. */
+  public record Joined(
+      String target, long joinSeq, long tdMillis, ActorRef<Command> manager, Reply.Error error) {
+    public boolean ok() {
+      return error == null;
+    }
+
+    static Joined failed(Reply.ErrorCode code, String explanation) {
+      return new Joined(null, -1, -1, null, new Reply.Error(code, explanation));
     }
   }
 
-  /** The members and their state, for tests and diagnostics. */
-  public record GetMembers(ActorRef<Members> replyTo) implements Command {}
-
-  public record Members(Map<String, Boolean> onlineByMember, long lastSeq) {}
-
-  private record AttachDone(
-      String member,
-      ActorRef<MemberSession.Command> session,
-      boolean fresh,
-      MemberSession.Attached result,
-      ActorRef<String> replyTo)
+  /** Ends the membership; {@code deregistered}: the participant leaves the system. */
+  public record Leave(String member, boolean deregistered, ActorRef<Left> replyTo)
       implements Command {}
+
+  /** {@code reply}: {@link Reply.Left} or an error. */
+  public record Left(Reply reply) {}
+
+  /** A recovered member's session, once it started. */
+  public record Bind(
+      String member,
+      ActorRef<ParticipantSession.Command> session,
+      String secretHash,
+      boolean present)
+      implements Command {}
+
+  public record Presence(String member, boolean present, boolean reachable) implements Command {}
+
+  /** The member's cursor reached the journal at {@code cursor}. */
+  public record Progress(String member, long cursor) implements Command {}
+
+  /** The member came back after td: what came after {@code cursor} older than notBefore expired. */
+  public record Expired(String member, long cursor, long notBefore) implements Command {}
+
+  public record GetInfo(ActorRef<Reply.GroupInfo> replyTo) implements Command {}
+
+  public record ListMembers(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Delivery states of message {@code seq}, for {@code requester} (who must be its sender). */
+  public record Status(String requester, long seq, ActorRef<Reply> replyTo) implements Command {}
 
   private record Journaled(MessageJournal.AppendResult result) implements Command {}
 
-  /**
-   * A membership change reached the journal (or not): reply {@code okReply}, or say what failed.
-   */
   private record MembershipStored(
-      String okReply, String change, MessageJournal.Saved saved, ActorRef<String> replyTo)
-      implements Command {}
+      Runnable onSuccess, Reply.Error onFailure, MessageJournal.Saved saved) implements Command {}
 
-  /** How many recent message IDs per member are remembered to recognise a retried MSEND. */
+  /** How many recent message IDs per sender are remembered to recognise a retried MSEND. */
   private static final int RECENT_IDS = 1024;
 
+  /** Messages remembered for the delivered notice; older ones get none (status still answers). */
+  private static final int NOTICES_PENDING = 65_536;
+
   private static final class Member {
-    final ActorRef<MemberSession.Command> session;
-    final long incarnation;
-    final String secretHash;
+    ActorRef<ParticipantSession.Command> session;
+    final long joinSeq;
+    String secretHash;
+    boolean present;
+    boolean reachable;
+    long acked;
 
-    /**
-     * Online by the member's own account: registered or reconnected, and no DISCONNECT since. Its
-     * receiver may be unreachable for a while; the session reaches it again by itself.
-     */
-    boolean online;
-
-    boolean attaching;
-    final Map<String, Long> recentIds =
-        new LinkedHashMap<>(16, 0.75f, false) {
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > RECENT_IDS;
-          }
-        };
-
-    Member(ActorRef<MemberSession.Command> session, long incarnation, String secretHash) {
-      this.session = session;
-      this.incarnation = incarnation;
+    Member(long joinSeq, String secretHash) {
+      this.joinSeq = joinSeq;
+      this.acked = joinSeq;
       this.secretHash = secretHash;
     }
 
@@ -128,65 +131,82 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
   }
 
-  public static Behavior<Command> create(
-      String group,
-      long lastSeq,
-      List<MemberRecord> recovered,
-      List<StoredMessage> recent,
-      CoordinatorSettings settings,
-      ActorRef<MessageJournal.Command> journal,
-      DeliveryLink.Connector connector,
-      Clock clock) {
-    return Behaviors.setup(
-        ctx ->
-            new GroupManager(
-                ctx, group, lastSeq, recovered, recent, settings, journal, connector, clock));
+  /** A message waiting to have reached every recipient, for its sender's notice. */
+  private static final class Pending {
+    final long seq;
+    final long timestamp;
+    final String sender;
+    boolean undeliverable;
+
+    Pending(long seq, long timestamp, String sender) {
+      this.seq = seq;
+      this.timestamp = timestamp;
+      this.sender = sender;
+    }
   }
 
-  private final String group;
-  private final CoordinatorSettings settings;
+  /** What a group is given at start: its record, its state from the journal, its neighbours. */
+  public record Setup(
+      String target,
+      long tdMillis,
+      long lastSeq,
+      List<MembershipRecord> members,
+      List<EndedMembership> ended,
+      List<StoredMessage> recent) {}
+
+  public static Behavior<Command> create(
+      Setup setup, ActorRef<Directory.Command> directory, ParticipantSession.Context context) {
+    return Behaviors.setup(ctx -> new GroupManager(ctx, setup, directory, context));
+  }
+
+  private final String target;
+  private final boolean inbox;
+  private final long tdMillis;
+  private final ActorRef<Directory.Command> directory;
+  private final ParticipantSession.Context context;
   private final ActorRef<MessageJournal.Command> journal;
-  private final DeliveryLink.Connector connector;
   private final Clock clock;
   private final ActorRef<MessageJournal.AppendResult> journalAdapter;
-  private final Map<String, Member> members = new HashMap<>();
+  private final Map<String, Member> members = new TreeMap<>();
+  private final List<EndedMembership> ended = new ArrayList<>();
+  private final Map<String, Map<String, Long>> recentIds = new HashMap<>();
 
   /** Senders waiting for their message to be stored, by seq. */
-  private final TreeMap<Long, List<ActorRef<String>>> waiting = new TreeMap<>();
+  private final TreeMap<Long, List<ActorRef<Reply>>> waiting = new TreeMap<>();
+
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+  /** The member that held up the oldest pending message when last looked at. */
+  private String blocking;
 
   private long lastSeq;
   private long lastTimestamp;
-  private long sessionCount;
 
   private GroupManager(
       ActorContext<Command> ctx,
-      String group,
-      long lastSeq,
-      List<MemberRecord> recovered,
-      List<StoredMessage> recent,
-      CoordinatorSettings settings,
-      ActorRef<MessageJournal.Command> journal,
-      DeliveryLink.Connector connector,
-      Clock clock) {
+      Setup setup,
+      ActorRef<Directory.Command> directory,
+      ParticipantSession.Context context) {
     super(ctx);
-    this.group = group;
-    this.lastSeq = lastSeq;
-    this.settings = settings;
-    this.journal = journal;
-    this.connector = connector;
-    this.clock = clock;
+    this.target = setup.target();
+    this.inbox = Names.isInbox(target);
+    this.tdMillis = setup.tdMillis();
+    this.lastSeq = setup.lastSeq();
+    this.directory = directory;
+    this.context = context;
+    this.journal = context.journal();
+    this.clock = context.clock();
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
-    for (MemberRecord r : recovered) {
-      Member m = new Member(spawnSession(r, lastSeq), r.incarnation(), r.secretHash());
-      // Online when the coordinator stopped: its session reaches its receiver again unasked.
-      m.online = r.online();
-      members.put(r.member(), m);
+    for (MembershipRecord m : setup.members()) {
+      Member member = new Member(m.joinSeq(), null);
+      member.acked = m.cursor();
+      members.put(m.member(), member);
     }
+    ended.addAll(setup.ended());
     // A sender whose MSEND got no answer before the coordinator stopped sends it again.
-    for (StoredMessage msg : recent) {
-      Member m = members.get(msg.sender());
-      if (m != null && msg.msgId() != null && msg.seq() > m.incarnation) {
-        m.recentIds.put(msg.msgId(), msg.seq());
+    for (StoredMessage msg : setup.recent()) {
+      if (msg.msgId() != null) {
+        rememberId(msg.sender(), msg.msgId(), msg.seq());
       }
       lastTimestamp = Math.max(lastTimestamp, msg.timestamp());
     }
@@ -196,67 +216,88 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Publish.class, this::onPublish)
+        .onMessage(PublishFrom.class, this::onPublishFrom)
         .onMessage(Journaled.class, this::onJournaled)
-        .onMessage(Register.class, this::onRegister)
-        .onMessage(Reconnect.class, this::onReconnect)
-        .onMessage(AttachDone.class, this::onAttachDone)
-        .onMessage(Disconnect.class, this::onDisconnect)
+        .onMessage(Progress.class, this::onProgress)
+        .onMessage(Join.class, this::onJoin)
+        .onMessage(Leave.class, this::onLeave)
         .onMessage(MembershipStored.class, this::onMembershipStored)
-        .onMessage(Deregister.class, this::onDeregister)
-        .onMessage(GetMembers.class, this::onGetMembers)
+        .onMessage(Bind.class, this::onBind)
+        .onMessage(Presence.class, this::onPresence)
+        .onMessage(Expired.class, this::onExpired)
+        .onMessage(GetInfo.class, this::onGetInfo)
+        .onMessage(ListMembers.class, this::onListMembers)
+        .onMessage(Status.class, this::onStatus)
         .build();
   }
 
-  private ActorRef<MemberSession.Command> spawnSession(MemberRecord r, long headSeq) {
-    String name =
-        "member-"
-            + URLEncoder.encode(r.member(), StandardCharsets.UTF_8)
-            + "-"
-            + (++sessionCount); // unique, so a quick re-register never meets a stopping namesake
-    return getContext()
-        .spawn(MemberSession.create(r, headSeq, settings, journal, connector, clock), name);
-  }
+  // ------------------------------------------------------------------ messages
 
   private Behavior<Command> onPublish(Publish p) {
     Member m = members.get(p.member());
     if (m == null) {
-      p.replyTo().tell(notRegistered(p.member()));
-      return this;
-    }
-    if (!m.admits(p.credential())) {
-      p.replyTo().tell(forbidden(p.member()));
-      return this;
-    }
-    if (!m.online) {
       p.replyTo()
-          .tell(Replies.error(Replies.NOT_ONLINE, p.member() + " is offline: RECONNECT first"));
-      return this;
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.NOT_MEMBER,
+                  p.member() + " is not a member of group " + target + ": JOIN it first"));
+    } else if (!m.admits(p.credential())) {
+      p.replyTo().tell(forbidden(p.member()));
+    } else if (!m.present) {
+      p.replyTo()
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.NOT_ONLINE, p.member() + " is offline: RECONNECT first"));
+    } else {
+      store(p.member(), p.msgId(), p.text(), p.replyTo());
     }
-    if (p.msgId() != null) {
-      Long seen = m.recentIds.get(p.msgId());
+    return this;
+  }
+
+  private Behavior<Command> onPublishFrom(PublishFrom p) {
+    store(p.member(), p.msgId(), p.text(), p.replyTo());
+    return this;
+  }
+
+  private void store(String sender, String msgId, byte[] text, ActorRef<Reply> replyTo) {
+    if (msgId != null) {
+      Map<String, Long> ids = recentIds.get(sender);
+      Long seen = ids == null ? null : ids.get(msgId);
       if (seen != null) {
-        List<ActorRef<String>> stillWaiting = waiting.get(seen);
+        List<ActorRef<Reply>> stillWaiting = waiting.get(seen);
         if (stillWaiting != null) {
-          stillWaiting.add(p.replyTo());
+          stillWaiting.add(replyTo);
         } else {
-          p.replyTo().tell(Replies.sent(group, seen)); // a retry of a stored message
+          replyTo.tell(new Reply.Sent(target, seen)); // a retry of a stored message
         }
-        return this;
+        return;
       }
     }
     long seq = ++lastSeq;
-    // Timestamps never go backwards within a group, even if the wall clock does.
+    // Timestamps never go backwards within a target, even if the wall clock does.
     lastTimestamp = Math.max(lastTimestamp, clock.millis());
-    StoredMessage msg =
-        new StoredMessage(group, seq, lastTimestamp, p.member(), p.msgId(), p.text());
-    if (p.msgId() != null) {
-      m.recentIds.put(p.msgId(), seq);
+    StoredMessage msg = new StoredMessage(target, seq, lastTimestamp, sender, msgId, text);
+    if (msgId != null) {
+      rememberId(sender, msgId, seq);
     }
-    List<ActorRef<String>> w = new ArrayList<>(1);
-    w.add(p.replyTo());
+    List<ActorRef<Reply>> w = new ArrayList<>(1);
+    w.add(replyTo);
     waiting.put(seq, w);
     journal.tell(new MessageJournal.Append(msg, journalAdapter));
-    return this;
+  }
+
+  private void rememberId(String sender, String msgId, long seq) {
+    recentIds
+        .computeIfAbsent(
+            sender,
+            s ->
+                new LinkedHashMap<>(16, 0.75f, false) {
+                  @Override
+                  protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+                    return size() > RECENT_IDS;
+                  }
+                })
+        .put(msgId, seq);
   }
 
   private Behavior<Command> onJournaled(Journaled j) {
@@ -265,209 +306,299 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       List<ByteString> lines = new ArrayList<>(msgs.size());
       for (StoredMessage msg : msgs) {
         lines.add(msg.deliveryLine());
-        String ok = Replies.sent(group, msg.seq());
-        List<ActorRef<String>> w = waiting.remove(msg.seq());
+        Reply ok = new Reply.Sent(target, msg.seq());
+        List<ActorRef<Reply>> w = waiting.remove(msg.seq());
         if (w != null) {
           w.forEach(r -> r.tell(ok));
         }
+        awaitDelivery(msg);
       }
-      MemberSession.Deliver deliver = new MemberSession.Deliver(msgs, List.copyOf(lines));
+      ParticipantSession.Deliver deliver =
+          new ParticipantSession.Deliver(target, msgs, List.copyOf(lines));
       for (Member m : members.values()) {
-        m.session.tell(deliver);
+        if (m.session != null) {
+          m.session.tell(deliver);
+        }
       }
     } else if (j.result() instanceof MessageJournal.AppendFailed f) {
-      String error = Replies.error(Replies.STORAGE, "the message was not stored: " + f.reason());
+      Reply error =
+          new Reply.Error(Reply.ErrorCode.STORAGE, "the message was not stored: " + f.reason());
       for (StoredMessage msg : f.messages()) {
-        List<ActorRef<String>> w = waiting.remove(msg.seq());
+        List<ActorRef<Reply>> w = waiting.remove(msg.seq());
         if (w != null) {
           w.forEach(r -> r.tell(error));
         }
-        Member m = members.get(msg.sender());
-        if (m != null && msg.msgId() != null) {
-          m.recentIds.remove(msg.msgId()); // so that a retry can store it
+        Map<String, Long> ids = recentIds.get(msg.sender());
+        if (ids != null && msg.msgId() != null) {
+          ids.remove(msg.msgId()); // so that a retry can store it
         }
       }
     }
     return this;
   }
 
-  private Behavior<Command> onRegister(Register r) {
-    if (members.containsKey(r.member())) {
-      r.replyTo()
+  // ------------------------------------------------------------------ the delivered notice
+
+  private void awaitDelivery(StoredMessage msg) {
+    if (members.isEmpty()) {
+      return;
+    }
+    if (pending.size() >= NOTICES_PENDING) {
+      pending.pollFirst();
+    }
+    pending.addLast(new Pending(msg.seq(), msg.timestamp(), msg.sender()));
+    if (pending.size() == 1) {
+      blocking = null;
+    }
+  }
+
+  private Behavior<Command> onProgress(Progress p) {
+    Member m = members.get(p.member());
+    if (m != null && p.cursor() > m.acked) {
+      m.acked = p.cursor();
+      if (blocking == null || blocking.equals(p.member())) {
+        noticeDelivered();
+      }
+    }
+    return this;
+  }
+
+  /** Tells the senders of the oldest messages that have reached every recipient, in order. */
+  private void noticeDelivered() {
+    while (!pending.isEmpty()) {
+      Pending p = pending.peekFirst();
+      if (!p.undeliverable) {
+        String holdingUp = holdingUp(p.seq);
+        if (holdingUp != null) {
+          blocking = holdingUp;
+          return;
+        }
+        directory.tell(
+            new Directory.ToParticipant(
+                p.sender,
+                new ParticipantSession.Notice(Lines.line(DeliveryCodec.delivered(target, p.seq)))));
+      }
+      pending.pollFirst();
+    }
+    blocking = null;
+  }
+
+  /** A recipient of message {@code seq} that has not acknowledged it yet, or null. */
+  private String holdingUp(long seq) {
+    for (Map.Entry<String, Member> e : members.entrySet()) {
+      Member m = e.getValue();
+      if (m.joinSeq < seq && m.acked < seq) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private Behavior<Command> onExpired(Expired e) {
+    for (Pending p : pending) {
+      if (p.seq > e.cursor() && p.timestamp < e.notBefore()) {
+        p.undeliverable = true;
+      }
+    }
+    noticeDelivered();
+    return this;
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  private Behavior<Command> onJoin(Join j) {
+    if (members.containsKey(j.member())) {
+      j.replyTo()
           .tell(
-              Replies.error(
-                  Replies.ALREADY_REGISTERED,
-                  r.member() + " is already registered in group " + group + "; use RECONNECT"));
+              Joined.failed(
+                  Reply.ErrorCode.ALREADY_MEMBER,
+                  j.member() + " is already a member of group " + target));
       return this;
     }
-    // A new entrant is owed what is sent from now on: its cursor starts at the last seq.
-    MemberRecord record =
-        new MemberRecord(
-            group,
-            r.member(),
-            lastSeq,
-            false,
-            clock.millis(),
-            lastSeq,
-            r.host(),
-            r.port(),
-            r.credential());
-    Member m = new Member(spawnSession(record, lastSeq), lastSeq, r.credential());
-    members.put(r.member(), m);
-    attach(r.member(), m, r.host(), r.port(), true, r.replyTo());
+    // A new entrant is owed what is sent from now on.
+    long joinSeq = lastSeq;
+    Member m = new Member(joinSeq, j.secretHash());
+    m.session = j.session();
+    m.present = j.present();
+    m.reachable = j.reachable();
+    members.put(j.member(), m);
+    broadcast(j.member(), DeliveryCodec.EventKind.JOINED);
+    Joined ok = new Joined(target, joinSeq, tdMillis, getContext().getSelf(), null);
+    persist(
+        new MessageJournal.SaveMembership(
+            new MembershipRecord(target, j.member(), joinSeq, joinSeq), null),
+        () -> j.replyTo().tell(ok),
+        "cannot store the membership",
+        error -> {
+          if (members.get(j.member()) == m) {
+            members.remove(j.member());
+          }
+          j.replyTo().tell(new Joined(null, -1, -1, null, error));
+        });
     return this;
   }
 
-  private Behavior<Command> onReconnect(Reconnect r) {
-    Member m = members.get(r.member());
+  private Behavior<Command> onLeave(Leave l) {
+    Member m = members.remove(l.member());
     if (m == null) {
-      r.replyTo().tell(notRegistered(r.member()));
-    } else if (!m.admits(r.credential())) {
-      r.replyTo().tell(forbidden(r.member()));
-    } else if (m.attaching) {
-      r.replyTo().tell(busy(r.member()));
-    } else {
-      m.online = false;
-      attach(r.member(), m, r.host(), r.port(), false, r.replyTo());
+      l.replyTo()
+          .tell(
+              new Left(
+                  new Reply.Error(
+                      Reply.ErrorCode.NOT_MEMBER,
+                      l.member() + " is not a member of group " + target + ": nothing to leave")));
+      return this;
     }
-    return this;
-  }
-
-  private void attach(
-      String member, Member m, String host, int port, boolean fresh, ActorRef<String> replyTo) {
-    m.attaching = true;
-    getContext()
-        .ask(
-            MemberSession.Attached.class,
-            m.session,
-            settings.askTimeout().plus(settings.connectTimeout()),
-            ref -> new MemberSession.Attach(host, port, fresh, ref),
-            (res, err) ->
-                new AttachDone(
-                    member,
-                    m.session,
-                    fresh,
-                    err == null
-                        ? res
-                        : new MemberSession.Attached(member, Replies.INTERNAL, "timed out"),
-                    replyTo));
-  }
-
-  private Behavior<Command> onAttachDone(AttachDone d) {
-    Member m = members.get(d.member());
-    if (m == null || m.session != d.session()) {
-      if (d.replyTo() != null) {
-        d.replyTo().tell(Replies.error(Replies.NOT_REGISTERED, d.member() + " left the group"));
+    long endSeq = lastSeq;
+    ended.add(new EndedMembership(target, l.member(), m.joinSeq, endSeq));
+    for (Pending p : pending) {
+      if (p.seq > m.acked && p.seq > m.joinSeq) {
+        p.undeliverable = true; // it will never reach this one
       }
-      return this;
     }
-    m.attaching = false;
-    MemberSession.Attached res = d.result();
-    if (res.ok()) {
-      m.online = true;
-      if (d.replyTo() != null) {
-        d.replyTo()
-            .tell(
-                d.fresh()
-                    ? Replies.registered(group, d.member(), m.incarnation + 1)
-                    : Replies.reconnected(group, d.member()));
-      }
-      return this;
+    if (l.member().equals(blocking)) {
+      blocking = null;
     }
-    if (d.fresh()) {
-      // The registration never took effect: forget it.
-      members.remove(d.member());
-      getContext().stop(m.session);
-    }
-    if (d.replyTo() != null) {
-      d.replyTo().tell(Replies.error(res.code(), res.error()));
-    }
+    noticeDelivered();
+    broadcast(l.member(), DeliveryCodec.EventKind.LEFT);
+    persist(
+        new MessageJournal.EndMembership(
+            new MembershipRecord(target, l.member(), m.joinSeq, m.acked), endSeq, null),
+        () -> l.replyTo().tell(new Left(new Reply.Left(target, l.member()))),
+        "cannot store the departure",
+        error -> l.replyTo().tell(new Left(error)));
     return this;
   }
 
-  private Behavior<Command> onDisconnect(Disconnect d) {
-    Member m = members.get(d.member());
-    if (m == null) {
-      d.replyTo().tell(notRegistered(d.member()));
-    } else if (!m.admits(d.credential())) {
-      d.replyTo().tell(forbidden(d.member()));
-    } else if (m.attaching) {
-      d.replyTo().tell(busy(d.member()));
-    } else if (!m.online) {
-      d.replyTo().tell(Replies.error(Replies.NOT_ONLINE, d.member() + " is already offline"));
-    } else {
-      m.online = false;
-      getContext()
-          .ask(
-              MessageJournal.Saved.class,
-              m.session,
-              settings.askTimeout(),
-              MemberSession.Detach::new,
-              (saved, err) ->
-                  new MembershipStored(
-                      Replies.disconnected(group, d.member()),
-                      "the disconnect",
-                      err == null ? saved : new MessageJournal.Saved("timed out"),
-                      d.replyTo()));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onMembershipStored(MembershipStored s) {
-    s.replyTo()
-        .tell(
-            s.saved().ok()
-                ? s.okReply()
-                : Replies.error(
-                    Replies.STORAGE, "cannot store " + s.change() + ": " + s.saved().error()));
-    return this;
-  }
-
-  private Behavior<Command> onDeregister(Deregister d) {
-    Member m = members.get(d.member());
-    if (m == null) {
-      d.replyTo().tell(notRegistered(d.member()));
-      return this;
-    }
-    if (!m.admits(d.credential())) {
-      d.replyTo().tell(forbidden(d.member()));
-      return this;
-    }
-    members.remove(d.member());
-    getContext().stop(m.session);
+  /** Sends a journal write that takes {@code replyTo}; runs one of the outcomes once it is done. */
+  private void persist(
+      MessageJournal.Command write,
+      Runnable onSuccess,
+      String what,
+      java.util.function.Consumer<Reply.Error> onFailure) {
     getContext()
         .ask(
             MessageJournal.Saved.class,
             journal,
-            settings.askTimeout(),
-            ref -> new MessageJournal.RemoveMember(group, d.member(), ref),
-            (saved, err) ->
-                new MembershipStored(
-                    Replies.deregistered(group, d.member()),
-                    "the deregistration",
-                    err == null ? saved : new MessageJournal.Saved("timed out"),
-                    d.replyTo()));
+            context.settings().askTimeout(),
+            ref -> withReplyTo(write, ref),
+            (saved, err) -> {
+              MessageJournal.Saved s = err == null ? saved : new MessageJournal.Saved("timed out");
+              Reply.Error e = new Reply.Error(Reply.ErrorCode.STORAGE, what + ": " + s.error());
+              return new MembershipStored(s.ok() ? onSuccess : () -> onFailure.accept(e), e, s);
+            });
+  }
+
+  private static MessageJournal.Command withReplyTo(
+      MessageJournal.Command write, ActorRef<MessageJournal.Saved> ref) {
+    if (write instanceof MessageJournal.SaveMembership s) {
+      return new MessageJournal.SaveMembership(s.membership(), ref);
+    }
+    MessageJournal.EndMembership e = (MessageJournal.EndMembership) write;
+    return new MessageJournal.EndMembership(e.membership(), e.endSeq(), ref);
+  }
+
+  private Behavior<Command> onMembershipStored(MembershipStored s) {
+    s.onSuccess().run();
     return this;
   }
 
-  private Behavior<Command> onGetMembers(GetMembers g) {
-    Map<String, Boolean> state = new TreeMap<>();
-    members.forEach((id, m) -> state.put(id, m.online));
-    g.replyTo().tell(new Members(Map.copyOf(state), lastSeq));
+  private Behavior<Command> onBind(Bind b) {
+    Member m = members.get(b.member());
+    if (m != null) {
+      m.session = b.session();
+      m.secretHash = b.secretHash();
+      m.present = b.present();
+    }
     return this;
   }
 
-  private String notRegistered(String member) {
-    return Replies.error(Replies.NOT_REGISTERED, member + " is not registered in group " + group);
+  private Behavior<Command> onPresence(Presence p) {
+    Member m = members.get(p.member());
+    if (m == null) {
+      return this;
+    }
+    m.present = p.present();
+    if (m.reachable != p.reachable()) {
+      m.reachable = p.reachable();
+      broadcast(
+          p.member(),
+          p.reachable() ? DeliveryCodec.EventKind.ONLINE : DeliveryCodec.EventKind.OFFLINE);
+    }
+    return this;
   }
 
-  private static String forbidden(String member) {
-    return Replies.error(
-        Replies.FORBIDDEN,
+  /** Tells every other member whose receiver is reachable what happened to {@code member}. */
+  private void broadcast(String member, DeliveryCodec.EventKind kind) {
+    if (inbox) {
+      return;
+    }
+    ParticipantSession.Notice notice =
+        new ParticipantSession.Notice(Lines.line(DeliveryCodec.event(target, member, kind)));
+    for (Map.Entry<String, Member> e : members.entrySet()) {
+      if (!e.getKey().equals(member) && e.getValue().reachable && e.getValue().session != null) {
+        e.getValue().session.tell(notice);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  private Behavior<Command> onGetInfo(GetInfo g) {
+    int online = 0;
+    for (Member m : members.values()) {
+      if (m.reachable) {
+        online++;
+      }
+    }
+    g.replyTo().tell(new Reply.GroupInfo(target, members.size(), online, tdMillis));
+    return this;
+  }
+
+  private Behavior<Command> onListMembers(ListMembers l) {
+    List<Reply.MemberInfo> list = new ArrayList<>(members.size());
+    members.forEach((id, m) -> list.add(new Reply.MemberInfo(id, m.reachable)));
+    l.replyTo().tell(new Reply.MemberList(target, list));
+    return this;
+  }
+
+  private Behavior<Command> onStatus(Status s) {
+    if (s.seq() > lastSeq) {
+      s.replyTo()
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.NO_MESSAGE,
+                  "there is no message #"
+                      + s.seq()
+                      + " in "
+                      + target
+                      + " (the last is #"
+                      + lastSeq
+                      + ")"));
+      return this;
+    }
+    List<MessageJournal.Recipient> recipients = new ArrayList<>();
+    members.forEach(
+        (id, m) -> {
+          if (m.joinSeq < s.seq()) {
+            recipients.add(new MessageJournal.Recipient(id, m.joinSeq, -1));
+          }
+        });
+    for (Iterator<EndedMembership> it = ended.iterator(); it.hasNext(); ) {
+      EndedMembership e = it.next();
+      if (e.joinSeq() < s.seq() && s.seq() <= e.endSeq()) {
+        recipients.add(new MessageJournal.Recipient(e.member(), e.joinSeq(), e.endSeq()));
+      }
+    }
+    journal.tell(
+        new MessageJournal.QueryStatus(
+            target, s.seq(), s.requester(), recipients, tdMillis, s.replyTo()));
+    return this;
+  }
+
+  private static Reply.Error forbidden(String member) {
+    return new Reply.Error(
+        Reply.ErrorCode.FORBIDDEN,
         member + " is protected by a secret: send AUTH with it on this connection first");
-  }
-
-  private String busy(String member) {
-    return Replies.error("busy", "a REGISTER or RECONNECT for " + member + " is in progress");
   }
 }

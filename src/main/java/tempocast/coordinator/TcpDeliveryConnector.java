@@ -32,6 +32,9 @@ import tempocast.protocol.ProtocolException;
 public final class TcpDeliveryConnector implements DeliveryLink.Connector {
   private static final ByteString PING = ByteString.fromString("PING\n");
 
+  /** Room for notices (EVENT, DELIVERED), which the delivery window does not count. */
+  private static final int NOTICE_ROOM = 4096;
+
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
 
@@ -44,15 +47,14 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
   public CompletionStage<DeliveryLink> connect(
       String host,
       int port,
-      String group,
       String member,
       int linkId,
       boolean awaitAnswer,
-      ActorRef<MemberSession.Command> events) {
+      ActorRef<ParticipantSession.Command> events) {
     // The session never has more than delivery-window messages in flight, one element or more
     // each, so this queue cannot overflow.
     Pair<BoundedSourceQueue<ByteString>, Source<ByteString, org.apache.pekko.NotUsed>> queue =
-        Source.<ByteString>queue(settings.deliveryWindow() + 16).preMaterialize(system);
+        Source.<ByteString>queue(settings.deliveryWindow() + NOTICE_ROOM).preMaterialize(system);
     ByteString hello = Lines.line(DeliveryCodec.hello(member));
     Source<ByteString, org.apache.pekko.NotUsed> outbound =
         queue
@@ -80,7 +82,8 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
                       answered.complete(null);
                       DeliveryCodec.Ack ack = parseAck(bytes);
                       if (ack != null) {
-                        events.tell(new MemberSession.LinkAcked(linkId, ack.seq()));
+                        events.tell(
+                            new ParticipantSession.LinkAcked(linkId, ack.group(), ack.seq()));
                       }
                     }),
                 Keep.both())
@@ -90,7 +93,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             (done, err) -> {
               String reason = closeReason(err);
               answered.completeExceptionally(new IllegalStateException(reason));
-              events.tell(new MemberSession.LinkClosed(linkId, reason));
+              events.tell(new ParticipantSession.LinkClosed(linkId, reason));
             });
     BoundedSourceQueue<ByteString> q = queue.first();
     DeliveryLink link =

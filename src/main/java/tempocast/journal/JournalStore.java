@@ -5,26 +5,29 @@ import java.util.Map;
 import tempocast.protocol.StoredMessage;
 
 /**
- * Where messages and membership live. Implementations block; call them only from the journal actor,
- * which runs on the blocking-I/O dispatcher.
+ * Where messages, groups, participants, memberships and delivery progress live. A target is a group
+ * or a participant's inbox ({@code @ID}); each has its own sequence space. Implementations block;
+ * call them only from the journal actor, which runs on the blocking-I/O dispatcher.
  */
 public interface JournalStore extends AutoCloseable {
 
   /**
-   * Everything needed to resume after a restart; {@code recentByGroup} holds each group's latest
+   * Everything needed to resume after a restart; {@code recentByTarget} holds each target's latest
    * messages, whose message IDs let a retried MSEND be recognised across the restart.
    */
   record Snapshot(
-      Map<String, Long> lastSeqByGroup,
-      List<MemberRecord> members,
-      Map<String, List<StoredMessage>> recentByGroup) {
-    public Snapshot(Map<String, Long> lastSeqByGroup, List<MemberRecord> members) {
-      this(lastSeqByGroup, members, Map.of());
-    }
+      List<GroupRecord> groups,
+      Map<String, Long> lastSeqByTarget,
+      List<ParticipantRecord> participants,
+      List<MembershipRecord> memberships,
+      List<EndedMembership> ended,
+      Map<String, List<StoredMessage>> recentByTarget) {
+    public static final Snapshot EMPTY =
+        new Snapshot(List.of(), Map.of(), List.of(), List.of(), List.of(), Map.of());
   }
 
   /**
-   * The stored messages of a group with {@code seq >= from} and {@code timestamp >= notBefore}, at
+   * The stored messages of a target with {@code seq >= from} and {@code timestamp >= notBefore}, at
    * most {@code max}; {@code upTo} is the highest sequence number this read has passed (every
    * stored message in {@code [from, upTo]} that meets {@code notBefore} is in {@code messages}).
    */
@@ -36,22 +39,54 @@ public interface JournalStore extends AutoCloseable {
   void append(List<StoredMessage> batch, boolean sync);
 
   /** As {@link #read(String, long, long, int, long)} with no bound on bytes. */
-  default ReadResult read(String group, long from, long notBefore, int max) {
-    return read(group, from, notBefore, max, Long.MAX_VALUE);
+  default ReadResult read(String target, long from, long notBefore, int max) {
+    return read(target, from, notBefore, max, Long.MAX_VALUE);
   }
 
   /** Stops early once the texts read reach {@code maxBytes} (always returning at least one). */
-  ReadResult read(String group, long from, long notBefore, int max, long maxBytes);
+  ReadResult read(String target, long from, long notBefore, int max, long maxBytes);
+
+  /** The message, or null if there is none (never sent, or pruned). */
+  StoredMessage message(String target, long seq);
 
   /**
-   * Deletes the group's messages with {@code seq <= maxSeq} and {@code timestamp < olderThan}, from
-   * the oldest on, stopping at the first one that must stay. Returns how many were deleted.
+   * Deletes the target's messages with {@code seq <= maxSeq} and {@code timestamp < olderThan},
+   * from the oldest on, stopping at the first one that must stay, and the delivery records that
+   * only those messages needed. Returns how many messages were deleted.
    */
-  long prune(String group, long maxSeq, long olderThan);
+  long prune(String target, long maxSeq, long olderThan);
 
-  void putMember(MemberRecord record, boolean sync);
+  void putGroup(GroupRecord group, boolean sync);
 
-  void removeMember(String group, String member, boolean sync);
+  void putParticipant(ParticipantRecord participant, boolean sync);
+
+  void removeParticipant(String id, boolean sync);
+
+  void putMembership(MembershipRecord membership, boolean sync);
+
+  /** Ends a membership at {@code endSeq}: it is no longer current, and kept as history. */
+  void endMembership(MembershipRecord membership, long endSeq, boolean sync);
+
+  /**
+   * A member's cursor moved to {@code cursor}; {@code ackSeqs[i]} was acknowledged at {@code
+   * ackTimes[i]} (coordinator time): the delivered times that delivery states are derived from.
+   */
+  void putProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes);
+
+  /**
+   * The member came back later than td: of what came after {@code afterSeq}, the messages older
+   * than {@code notBefore} were never sent to it and count as expired.
+   */
+  void putExpiry(String target, String member, long afterSeq, long notBefore, boolean sync);
+
+  /**
+   * When the member acknowledged message {@code seq}: the time of its first acknowledgement of a
+   * sequence number in {@code [seq, upTo]}, or -1 if there is none.
+   */
+  long deliveredAt(String target, String member, long seq, long upTo);
+
+  /** Whether a {@link #putExpiry} marker of the member covers this message (seq, timestamp). */
+  boolean expiredByMarker(String target, String member, long seq, long timestamp);
 
   @Override
   void close();

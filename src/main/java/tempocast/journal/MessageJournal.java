@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import tempocast.protocol.Reply;
 import tempocast.protocol.StoredMessage;
 
 /**
@@ -55,14 +56,45 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     }
   }
 
-  /** Creates or replaces a member record; {@code replyTo} may be null when nobody waits. */
-  public record SaveMember(MemberRecord record, ActorRef<Saved> replyTo) implements Command {}
+  /** Writes a record; {@code replyTo} may be null when nobody waits. */
+  public record SaveGroup(GroupRecord group, ActorRef<Saved> replyTo) implements Command {}
 
-  /** Moves a member's cursor, unless the record is gone or belongs to another registration. */
-  public record SaveCursor(String group, String member, long incarnation, long cursor)
+  public record SaveParticipant(ParticipantRecord participant, ActorRef<Saved> replyTo)
       implements Command {}
 
-  public record RemoveMember(String group, String member, ActorRef<Saved> replyTo)
+  public record RemoveParticipant(String id, ActorRef<Saved> replyTo) implements Command {}
+
+  public record SaveMembership(MembershipRecord membership, ActorRef<Saved> replyTo)
+      implements Command {}
+
+  public record EndMembership(MembershipRecord membership, long endSeq, ActorRef<Saved> replyTo)
+      implements Command {}
+
+  /**
+   * A member's cursor moved, with the acknowledgements that moved it; ignored unless that
+   * membership (same joinSeq) is still current and the cursor goes forward.
+   */
+  public record SaveProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes)
+      implements Command {}
+
+  public record SaveExpiry(String target, String member, long afterSeq, long notBefore)
+      implements Command {}
+
+  /** Someone owed message {@code seq} of a target: {@code endSeq} -1 while still a member. */
+  public record Recipient(String member, long joinSeq, long endSeq) {}
+
+  /**
+   * The delivery states of message {@code seq} of {@code target} for its {@code recipients}, asked
+   * by {@code requester}, who must be its sender; derived from acknowledgements, expiry markers and
+   * presence, not stored per message.
+   */
+  public record QueryStatus(
+      String target,
+      long seq,
+      String requester,
+      List<Recipient> recipients,
+      long tdMillis,
+      ActorRef<Reply> replyTo)
       implements Command {}
 
   /** {@code error} is null on success. */
@@ -80,6 +112,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     INSTANCE
   }
 
+  /** {@code td}: the coordinator's, for inboxes and groups created without one of their own. */
   public record Settings(Duration td, Duration pruneInterval, boolean fsync, int maxBatch) {}
 
   /** How long a journal that failed waits before it starts again (doubling up to the maximum). */
@@ -116,7 +149,12 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   private final JournalStore store;
   private final Clock clock;
   private final long tdMillis;
-  private final Map<String, Map<String, MemberRecord>> members = new HashMap<>();
+
+  /** Mirrors of what pruning and status queries need: td, presence and cursors. */
+  private final Map<String, Long> tdByGroup = new HashMap<>();
+
+  private final Map<String, ParticipantRecord> participants = new HashMap<>();
+  private final Map<String, Map<String, MembershipRecord>> members = new HashMap<>();
   private final List<Append> pending = new ArrayList<>();
 
   private MessageJournal(
@@ -130,9 +168,15 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     this.store = store;
     this.clock = clock;
     this.tdMillis = settings.td().toMillis();
-    recovered.lastSeqByGroup().keySet().forEach(g -> members.put(g, new HashMap<>()));
-    for (MemberRecord r : recovered.members()) {
-      members.computeIfAbsent(r.group(), g -> new HashMap<>()).put(r.member(), r);
+    recovered.lastSeqByTarget().keySet().forEach(g -> members.put(g, new HashMap<>()));
+    for (GroupRecord g : recovered.groups()) {
+      tdByGroup.put(g.name(), g.tdMillis());
+    }
+    for (ParticipantRecord p : recovered.participants()) {
+      participants.put(p.id(), p);
+    }
+    for (MembershipRecord r : recovered.memberships()) {
+      members.computeIfAbsent(r.target(), g -> new HashMap<>()).put(r.member(), r);
     }
   }
 
@@ -142,9 +186,14 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
         .onMessage(Append.class, this::onAppend)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .onMessage(Read.class, this::onRead)
-        .onMessage(SaveMember.class, this::onSaveMember)
-        .onMessage(SaveCursor.class, this::onSaveCursor)
-        .onMessage(RemoveMember.class, this::onRemoveMember)
+        .onMessage(SaveGroup.class, this::onSaveGroup)
+        .onMessage(SaveParticipant.class, this::onSaveParticipant)
+        .onMessage(RemoveParticipant.class, this::onRemoveParticipant)
+        .onMessage(SaveMembership.class, this::onSaveMembership)
+        .onMessage(EndMembership.class, this::onEndMembership)
+        .onMessage(SaveProgress.class, this::onSaveProgress)
+        .onMessage(SaveExpiry.class, this::onSaveExpiry)
+        .onMessage(QueryStatus.class, this::onQueryStatus)
         .onMessageEquals(Prune.INSTANCE, this::onPrune)
         .onSignal(PreRestart.class, s -> onPreRestart())
         .onSignal(PostStop.class, s -> onPostStop())
@@ -240,34 +289,126 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     return this;
   }
 
-  private Behavior<Command> onSaveMember(SaveMember s) {
-    MemberRecord r = s.record();
-    members.computeIfAbsent(r.group(), g -> new HashMap<>()).put(r.member(), r);
-    reply(s.replyTo(), () -> store.putMember(r, settings.fsync()));
+  private Behavior<Command> onSaveGroup(SaveGroup s) {
+    tdByGroup.put(s.group().name(), s.group().tdMillis());
+    members.computeIfAbsent(s.group().name(), g -> new HashMap<>());
+    reply(s.replyTo(), () -> store.putGroup(s.group(), settings.fsync()));
     return this;
   }
 
-  private Behavior<Command> onSaveCursor(SaveCursor s) {
-    Map<String, MemberRecord> group = members.get(s.group());
-    MemberRecord r = group == null ? null : group.get(s.member());
-    if (r == null || r.incarnation() != s.incarnation() || r.cursor() >= s.cursor()) {
+  private Behavior<Command> onSaveParticipant(SaveParticipant s) {
+    participants.put(s.participant().id(), s.participant());
+    reply(s.replyTo(), () -> store.putParticipant(s.participant(), settings.fsync()));
+    return this;
+  }
+
+  private Behavior<Command> onRemoveParticipant(RemoveParticipant r) {
+    participants.remove(r.id());
+    reply(r.replyTo(), () -> store.removeParticipant(r.id(), settings.fsync()));
+    return this;
+  }
+
+  private Behavior<Command> onSaveMembership(SaveMembership s) {
+    MembershipRecord m = s.membership();
+    members.computeIfAbsent(m.target(), g -> new HashMap<>()).put(m.member(), m);
+    reply(s.replyTo(), () -> store.putMembership(m, settings.fsync()));
+    return this;
+  }
+
+  private Behavior<Command> onEndMembership(EndMembership e) {
+    MembershipRecord m = e.membership();
+    Map<String, MembershipRecord> target = members.get(m.target());
+    MembershipRecord current = target == null ? null : target.get(m.member());
+    if (current != null && current.joinSeq() == m.joinSeq()) {
+      target.remove(m.member());
+      // the cursor the session flushed last is the one to keep with the history
+      reply(e.replyTo(), () -> store.endMembership(current, e.endSeq(), settings.fsync()));
+    } else {
+      reply(e.replyTo(), () -> store.endMembership(m, e.endSeq(), settings.fsync()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onSaveProgress(SaveProgress s) {
+    MembershipRecord m = s.membership();
+    Map<String, MembershipRecord> target = members.get(m.target());
+    MembershipRecord current = target == null ? null : target.get(m.member());
+    if (current == null || current.joinSeq() != m.joinSeq() || current.cursor() >= m.cursor()) {
       return this;
     }
-    MemberRecord updated = r.withCursor(s.cursor());
-    group.put(s.member(), updated);
-    // Cursor moves need no fsync: a cursor that lags after a crash only means a resend, which
-    // the receiver drops by sequence number.
-    reply(null, () -> store.putMember(updated, false));
+    target.put(m.member(), m);
+    reply(null, () -> store.putProgress(m, s.ackSeqs(), s.ackTimes()));
     return this;
   }
 
-  private Behavior<Command> onRemoveMember(RemoveMember rm) {
-    Map<String, MemberRecord> group = members.get(rm.group());
-    if (group != null) {
-      group.remove(rm.member());
-    }
-    reply(rm.replyTo(), () -> store.removeMember(rm.group(), rm.member(), settings.fsync()));
+  private Behavior<Command> onSaveExpiry(SaveExpiry s) {
+    reply(
+        null,
+        () ->
+            store.putExpiry(s.target(), s.member(), s.afterSeq(), s.notBefore(), settings.fsync()));
     return this;
+  }
+
+  private Behavior<Command> onQueryStatus(QueryStatus q) {
+    flush();
+    Reply answer;
+    try {
+      answer = status(q);
+    } catch (StoreException e) {
+      getContext().getLog().error("Journal read failed: {}", e.getMessage());
+      answer =
+          new Reply.Error(Reply.ErrorCode.STORAGE, "cannot read the journal: " + e.getMessage());
+    } catch (RuntimeException e) {
+      q.replyTo().tell(new Reply.Error(Reply.ErrorCode.STORAGE, "the journal failed and restarts"));
+      throw e;
+    }
+    q.replyTo().tell(answer);
+    return this;
+  }
+
+  private Reply status(QueryStatus q) {
+    StoredMessage msg = store.message(q.target(), q.seq());
+    if (msg == null) {
+      return new Reply.Error(
+          Reply.ErrorCode.NO_MESSAGE,
+          "there is no message #"
+              + q.seq()
+              + " in "
+              + q.target()
+              + " (never sent, or older than td and owed to no one)");
+    }
+    if (!msg.sender().equals(q.requester())) {
+      return new Reply.Error(
+          Reply.ErrorCode.NOT_SENDER,
+          "message #"
+              + q.seq()
+              + " in "
+              + q.target()
+              + " was sent by someone else; only its sender may ask");
+    }
+    long now = clock.millis();
+    List<Reply.RecipientState> states = new ArrayList<>();
+    for (Recipient r : q.recipients()) {
+      long upTo = r.endSeq() < 0 ? Long.MAX_VALUE : r.endSeq();
+      Reply.State state;
+      long at = -1;
+      if (store.expiredByMarker(q.target(), r.member(), q.seq(), msg.timestamp())) {
+        state = Reply.State.EXPIRED;
+      } else if ((at = store.deliveredAt(q.target(), r.member(), q.seq(), upTo)) >= 0) {
+        state = Reply.State.DELIVERED;
+      } else if (r.endSeq() >= 0) {
+        state = Reply.State.EXPIRED; // left, or deregistered, before it got it
+      } else {
+        ParticipantRecord p = participants.get(r.member());
+        boolean away =
+            p != null
+                && Retention.expiredWhileAway(p.offlineSince(), msg.timestamp(), now, q.tdMillis());
+        state = away ? Reply.State.EXPIRED : Reply.State.SENT;
+      }
+      states.add(new Reply.RecipientState(r.member(), state, at));
+    }
+    states.sort(java.util.Comparator.comparing(Reply.RecipientState::recipient));
+    return new Reply.MessageStatus(q.target(), q.seq(), states);
   }
 
   private void reply(ActorRef<Saved> replyTo, Runnable write) {
@@ -291,21 +432,22 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   private Behavior<Command> onPrune() {
     flush();
     long now = clock.millis();
-    for (Map.Entry<String, Map<String, MemberRecord>> g : members.entrySet()) {
+    for (Map.Entry<String, Map<String, MembershipRecord>> g : members.entrySet()) {
+      long td = tdByGroup.getOrDefault(g.getKey(), tdMillis);
       long protectedFrom = Long.MAX_VALUE;
-      for (MemberRecord r : g.getValue().values()) {
-        if (Retention.protectsBacklog(r, now, tdMillis)) {
-          protectedFrom = Math.min(protectedFrom, r.cursor());
+      for (MembershipRecord m : g.getValue().values()) {
+        ParticipantRecord p = participants.get(m.member());
+        if (p == null || Retention.protectsBacklog(p, now, td)) {
+          protectedFrom = Math.min(protectedFrom, m.cursor());
         }
       }
       try {
-        long removed =
-            store.prune(g.getKey(), protectedFrom, Retention.expiredBefore(now, tdMillis));
+        long removed = store.prune(g.getKey(), protectedFrom, Retention.expiredBefore(now, td));
         if (removed > 0) {
-          getContext().getLog().debug("Pruned [{}] messages of group [{}]", removed, g.getKey());
+          getContext().getLog().debug("Pruned [{}] messages of [{}]", removed, g.getKey());
         }
       } catch (StoreException e) {
-        getContext().getLog().warn("Pruning group [{}] failed: {}", g.getKey(), e.getMessage());
+        getContext().getLog().warn("Pruning [{}] failed: {}", g.getKey(), e.getMessage());
       }
     }
     return this;

@@ -24,12 +24,21 @@ public final class Retention {
   }
 
   /**
-   * Whether the member may still be owed messages older than td, so its cursor bounds pruning: a
-   * member whose receiver is reachable, or one out of reach (offline, or lost without saying so)
-   * for at most td.
+   * Whether a participant may still be owed messages older than td, so its cursors bound pruning:
+   * one whose receiver is reachable, or one out of reach (offline, or lost without saying so) for
+   * at most td.
    */
-  public static boolean protectsBacklog(MemberRecord r, long now, long tdMillis) {
-    return r.offlineSince() < 0 || now - r.offlineSince() <= tdMillis;
+  public static boolean protectsBacklog(ParticipantRecord p, long now, long tdMillis) {
+    return p.offlineSince() < 0 || now - p.offlineSince() <= tdMillis;
+  }
+
+  /**
+   * Whether a recipient still offline at {@code now} can no longer get a message of this timestamp:
+   * it has been away longer than td, and the message is older than td.
+   */
+  public static boolean expiredWhileAway(
+      long offlineSince, long timestamp, long now, long tdMillis) {
+    return offlineSince >= 0 && now - offlineSince > tdMillis && timestamp < now - tdMillis;
   }
 
   /** Messages with a timestamp below this are older than td at {@code now}. */

@@ -23,13 +23,21 @@ import tempocast.protocol.StoredMessage;
  * The journal on disk, in an embedded RocksDB. Keys:
  *
  * <ul>
- *   <li>{@code M group 0x00 seq(8, big-endian)} a message, so a group's messages sort by seq;
- *   <li>{@code G group} the group's last assigned seq, kept even when every message is pruned;
- *   <li>{@code U group 0x00 member} a member's record.
+ *   <li>{@code M target 0x00 seq(8, big-endian)} a message, so a target's messages sort by seq;
+ *   <li>{@code G target} the target's last assigned seq, kept even when every message is pruned;
+ *   <li>{@code R group} a group's record (its td);
+ *   <li>{@code P id} a participant's record;
+ *   <li>{@code V target 0x00 member} a current membership (where it began, its cursor);
+ *   <li>{@code H target 0x00 member 0x00 joinSeq(8)} an ended membership;
+ *   <li>{@code A target 0x00 member 0x00 seq(8)} the time the member acknowledged up to seq;
+ *   <li>{@code X target 0x00 member 0x00 afterSeq(8)} what a member back after td never got.
  * </ul>
  *
- * Every write goes through RocksDB's write-ahead log, so what {@link #append} returned survives a
- * process crash; with {@code sync} it also survives a power cut.
+ * Every value but a message's and a last seq's starts with a format version byte ({@link
+ * #VERSION}). {@code U} records of the one-group journal are converted when it is loaded.
+ *
+ * <p>Every write goes through RocksDB's write-ahead log, so what {@link #append} returned survives
+ * a process crash; with {@code sync} it also survives a power cut.
  */
 public final class RocksDbJournalStore implements JournalStore {
   static {
@@ -47,6 +55,9 @@ public final class RocksDbJournalStore implements JournalStore {
   private final WriteOptions syncWrite = new WriteOptions().setSync(true);
   private final WriteOptions asyncWrite = new WriteOptions().setSync(false);
   private final Map<String, Long> lastSeqByGroup = new HashMap<>();
+
+  /** The format of the records with a version byte. */
+  static final byte VERSION = 1;
 
   private RocksDbJournalStore(Path dir, Options options, RocksDB db) {
     this.dir = dir;
@@ -123,14 +134,32 @@ public final class RocksDbJournalStore implements JournalStore {
 
   @Override
   public Snapshot load() {
-    List<MemberRecord> members = new ArrayList<>();
+    migrateOneGroupMembers();
+    List<GroupRecord> groups = new ArrayList<>();
+    List<ParticipantRecord> participants = new ArrayList<>();
+    List<MembershipRecord> memberships = new ArrayList<>();
+    List<EndedMembership> ended = new ArrayList<>();
     try (RocksIterator it = db().newIterator()) {
       for (it.seek(new byte[] {'G'}); it.isValid() && it.key()[0] == 'G'; it.next()) {
         String group = new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8);
         lastSeqByGroup.put(group, ByteBuffer.wrap(it.value()).getLong());
       }
-      for (it.seek(new byte[] {'U'}); it.isValid() && it.key()[0] == 'U'; it.next()) {
-        members.add(decodeMember(it.key(), it.value()));
+      for (it.seek(new byte[] {'H'}); it.isValid() && it.key()[0] == 'H'; it.next()) {
+        ended.add(decodeEnded(it.key(), it.value()));
+      }
+      for (it.seek(new byte[] {'P'}); it.isValid() && it.key()[0] == 'P'; it.next()) {
+        participants.add(decodeParticipant(it.key(), it.value()));
+      }
+      for (it.seek(new byte[] {'R'}); it.isValid() && it.key()[0] == 'R'; it.next()) {
+        ByteBuffer b = versioned(it.value());
+        groups.add(
+            new GroupRecord(
+                new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8), b.getLong()));
+      }
+      for (it.seek(new byte[] {'V'}); it.isValid() && it.key()[0] == 'V'; it.next()) {
+        String[] tm = targetAndMember(it.key());
+        ByteBuffer b = versioned(it.value());
+        memberships.add(new MembershipRecord(tm[0], tm[1], b.getLong(), b.getLong()));
       }
       it.status();
     } catch (RocksDBException e) {
@@ -141,7 +170,58 @@ public final class RocksDbJournalStore implements JournalStore {
       long from = Math.max(1, g.getValue() - RECENT_ON_LOAD + 1);
       recent.put(g.getKey(), read(g.getKey(), from, Long.MIN_VALUE, RECENT_ON_LOAD).messages());
     }
-    return new Snapshot(Map.copyOf(lastSeqByGroup), List.copyOf(members), Map.copyOf(recent));
+    return new Snapshot(
+        List.copyOf(groups),
+        Map.copyOf(lastSeqByGroup),
+        List.copyOf(participants),
+        List.copyOf(memberships),
+        List.copyOf(ended),
+        Map.copyOf(recent));
+  }
+
+  /**
+   * A journal written before groups and inboxes kept one {@code U} record per member of a group,
+   * holding its presence too: split each into a participant and a membership, once.
+   */
+  private void migrateOneGroupMembers() {
+    try (RocksIterator it = db().newIterator();
+        WriteBatch wb = new WriteBatch()) {
+      int n = 0;
+      for (it.seek(new byte[] {'U'}); it.isValid() && it.key()[0] == 'U'; it.next()) {
+        String[] tm = targetAndMember(it.key());
+        ByteBuffer b = ByteBuffer.wrap(it.value());
+        long incarnation = b.getLong();
+        boolean online = b.get() == 1;
+        long offlineSince = b.getLong();
+        long cursor = b.getLong();
+        int port = b.getInt();
+        byte[] host = new byte[b.getShort()];
+        b.get(host);
+        byte[] secret = new byte[b.remaining() >= 2 ? b.getShort() : 0];
+        b.get(secret);
+        wb.put(
+            participantKey(tm[1]),
+            encodeParticipant(
+                new ParticipantRecord(
+                    tm[1],
+                    online,
+                    online ? -1 : offlineSince,
+                    new String(host, StandardCharsets.UTF_8),
+                    port,
+                    secret.length == 0 ? null : new String(secret, StandardCharsets.US_ASCII))));
+        wb.put(
+            key('V', tm[0], tm[1]),
+            encodeMembership(new MembershipRecord(tm[0], tm[1], incarnation, cursor)));
+        wb.delete(it.key());
+        n++;
+      }
+      it.status();
+      if (n > 0) {
+        write(true, wb, "cannot convert the member records");
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException(openFailure(dir, e), e);
+    }
   }
 
   @Override
@@ -258,6 +338,7 @@ public final class RocksDbJournalStore implements JournalStore {
       long lastSeq = ByteBuffer.wrap(lastKey, lastKey.length - 8, 8).getLong();
       try (WriteBatch wb = new WriteBatch()) {
         wb.deleteRange(prefix, messageKey(group, lastSeq + 1));
+        pruneDeliveryRecords(wb, group, lastSeq);
         write(false, wb, "cannot prune the journal");
       } catch (RocksDBException e) {
         throw new StoreException("cannot prune the journal: " + e.getMessage(), e);
@@ -266,23 +347,170 @@ public final class RocksDbJournalStore implements JournalStore {
     return deleted;
   }
 
-  @Override
-  public void putMember(MemberRecord r, boolean sync) {
-    try (WriteBatch wb = new WriteBatch()) {
-      wb.put(memberKey(r.group(), r.member()), encodeMember(r));
-      write(sync, wb, "cannot write member " + r.member());
-    } catch (RocksDBException e) {
-      throw new StoreException("cannot write member " + r.member() + ": " + e.getMessage(), e);
+  /**
+   * Delivery records that only messages up to {@code lastPruned} needed: acknowledgements at or
+   * below it, memberships that ended at or below it, expiry markers older than what is left.
+   */
+  private void pruneDeliveryRecords(WriteBatch wb, String target, long lastPruned)
+      throws RocksDBException {
+    StoredMessage oldestLeft = null;
+    try (RocksIterator it = db().newIterator()) {
+      it.seek(messageKey(target, lastPruned + 1));
+      if (it.isValid() && hasPrefix(it.key(), groupPrefix('M', target))) {
+        oldestLeft = decodeMessage(target, it.key(), it.value());
+      }
+      byte[] acks = groupPrefix('A', target);
+      String member = null;
+      for (it.seek(acks); it.isValid() && hasPrefix(it.key(), acks); it.next()) {
+        String m = targetAndMember(it.key())[1];
+        if (!m.equals(member)) {
+          member = m;
+          wb.deleteRange(key('A', target, m), key('A', target, m, lastPruned + 1));
+        }
+      }
+      byte[] ended = groupPrefix('H', target);
+      for (it.seek(ended); it.isValid() && hasPrefix(it.key(), ended); it.next()) {
+        if (versioned(it.value()).getLong() <= lastPruned) {
+          wb.delete(it.key());
+        }
+      }
+      byte[] markers = groupPrefix('X', target);
+      for (it.seek(markers); it.isValid() && hasPrefix(it.key(), markers); it.next()) {
+        long notBefore = versioned(it.value()).getLong();
+        if (oldestLeft == null || notBefore <= oldestLeft.timestamp()) {
+          wb.delete(it.key());
+        }
+      }
+      it.status();
     }
   }
 
   @Override
-  public void removeMember(String group, String member, boolean sync) {
-    try (WriteBatch wb = new WriteBatch()) {
-      wb.delete(memberKey(group, member));
-      write(sync, wb, "cannot remove member " + member);
+  public StoredMessage message(String target, long seq) {
+    try {
+      byte[] v = db().get(messageKey(target, seq));
+      return v == null ? null : decodeMessage(target, messageKey(target, seq), v);
     } catch (RocksDBException e) {
-      throw new StoreException("cannot remove member " + member + ": " + e.getMessage(), e);
+      throw new StoreException("cannot read the journal in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void putGroup(GroupRecord g, boolean sync) {
+    byte[] key =
+        ByteBuffer.allocate(1 + utf8(g.name()).length).put((byte) 'R').put(utf8(g.name())).array();
+    put(
+        key,
+        ByteBuffer.allocate(9).put(VERSION).putLong(g.tdMillis()).array(),
+        sync,
+        "group " + g.name());
+  }
+
+  @Override
+  public void putParticipant(ParticipantRecord p, boolean sync) {
+    put(participantKey(p.id()), encodeParticipant(p), sync, "participant " + p.id());
+  }
+
+  @Override
+  public void removeParticipant(String id, boolean sync) {
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.delete(participantKey(id));
+      write(sync, wb, "cannot remove participant " + id);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot remove participant " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void putMembership(MembershipRecord m, boolean sync) {
+    put(key('V', m.target(), m.member()), encodeMembership(m), sync, "membership of " + m.member());
+  }
+
+  @Override
+  public void endMembership(MembershipRecord m, long endSeq, boolean sync) {
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.delete(key('V', m.target(), m.member()));
+      wb.put(
+          key('H', m.target(), m.member(), m.joinSeq()),
+          ByteBuffer.allocate(9).put(VERSION).putLong(endSeq).array());
+      write(sync, wb, "cannot end the membership of " + m.member());
+    } catch (RocksDBException e) {
+      throw new StoreException(
+          "cannot end the membership of " + m.member() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void putProgress(MembershipRecord m, long[] ackSeqs, long[] ackTimes) {
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.put(key('V', m.target(), m.member()), encodeMembership(m));
+      for (int i = 0; i < ackSeqs.length; i++) {
+        wb.put(
+            key('A', m.target(), m.member(), ackSeqs[i]),
+            ByteBuffer.allocate(9).put(VERSION).putLong(ackTimes[i]).array());
+      }
+      // Cursor moves need no fsync: a cursor that lags after a crash only means a resend, which
+      // the receiver drops by sequence number.
+      write(false, wb, "cannot write the cursor of " + m.member());
+    } catch (RocksDBException e) {
+      throw new StoreException(
+          "cannot write the cursor of " + m.member() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void putExpiry(String target, String member, long afterSeq, long notBefore, boolean sync) {
+    put(
+        key('X', target, member, afterSeq),
+        ByteBuffer.allocate(9).put(VERSION).putLong(notBefore).array(),
+        sync,
+        "the expiry of " + member);
+  }
+
+  @Override
+  public long deliveredAt(String target, String member, long seq, long upTo) {
+    byte[] prefix = key('A', target, member);
+    try (RocksIterator it = db().newIterator()) {
+      it.seek(key('A', target, member, seq));
+      if (it.isValid() && hasPrefix(it.key(), prefix)) {
+        long acked = ByteBuffer.wrap(it.key(), it.key().length - 8, 8).getLong();
+        if (acked <= upTo) {
+          return versioned(it.value()).getLong();
+        }
+      }
+      it.status();
+      return -1;
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the journal in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public boolean expiredByMarker(String target, String member, long seq, long timestamp) {
+    byte[] prefix = key('X', target, member);
+    try (RocksIterator it = db().newIterator()) {
+      for (it.seek(prefix); it.isValid() && hasPrefix(it.key(), prefix); it.next()) {
+        long afterSeq = ByteBuffer.wrap(it.key(), it.key().length - 8, 8).getLong();
+        if (afterSeq >= seq) {
+          break;
+        }
+        if (timestamp < versioned(it.value()).getLong()) {
+          return true;
+        }
+      }
+      it.status();
+      return false;
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read the journal in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void put(byte[] key, byte[] value, boolean sync, String what) {
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.put(key, value);
+      write(sync, wb, "cannot write " + what);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot write " + what + ": " + e.getMessage(), e);
     }
   }
 
@@ -319,10 +547,95 @@ public final class RocksDbJournalStore implements JournalStore {
     return ByteBuffer.allocate(g.length + 1).put((byte) 'G').put(g).array();
   }
 
-  private static byte[] memberKey(String group, String member) {
-    byte[] p = groupPrefix('U', group);
-    byte[] m = member.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(p.length + m.length).put(p).put(m).array();
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] participantKey(String id) {
+    return ByteBuffer.allocate(1 + utf8(id).length).put((byte) 'P').put(utf8(id)).array();
+  }
+
+  /** {@code kind target 0x00 member 0x00}: the prefix of a member's records of one kind. */
+  private static byte[] key(char kind, String target, String member) {
+    byte[] p = groupPrefix(kind, target);
+    byte[] m = utf8(member);
+    return ByteBuffer.allocate(p.length + m.length + 1).put(p).put(m).put((byte) 0).array();
+  }
+
+  private static byte[] key(char kind, String target, String member, long seq) {
+    byte[] p = key(kind, target, member);
+    return ByteBuffer.allocate(p.length + 8).put(p).putLong(seq).array();
+  }
+
+  /** The target and the member of a {@code V}, {@code H}, {@code A} or {@code X} key. */
+  private static String[] targetAndMember(byte[] key) {
+    int sep = 1;
+    while (key[sep] != 0) {
+      sep++;
+    }
+    int end = sep + 1;
+    while (end < key.length && key[end] != 0) {
+      end++;
+    }
+    return new String[] {
+      new String(key, 1, sep - 1, StandardCharsets.UTF_8),
+      new String(key, sep + 1, end - sep - 1, StandardCharsets.UTF_8)
+    };
+  }
+
+  private static ByteBuffer versioned(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    byte v = b.get();
+    if (v != VERSION) {
+      throw new StoreException(
+          "a journal record has format version " + v + ", this coordinator reads " + VERSION, null);
+    }
+    return b;
+  }
+
+  private static byte[] encodeMembership(MembershipRecord m) {
+    return ByteBuffer.allocate(17).put(VERSION).putLong(m.joinSeq()).putLong(m.cursor()).array();
+  }
+
+  private static EndedMembership decodeEnded(byte[] key, byte[] value) {
+    String[] tm = targetAndMember(key);
+    long joinSeq = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
+    return new EndedMembership(tm[0], tm[1], joinSeq, versioned(value).getLong());
+  }
+
+  private static byte[] encodeParticipant(ParticipantRecord p) {
+    byte[] host = utf8(p.host());
+    byte[] secret =
+        p.secretHash() == null ? new byte[0] : p.secretHash().getBytes(StandardCharsets.US_ASCII);
+    return ByteBuffer.allocate(1 + 1 + 8 + 4 + 2 + host.length + 2 + secret.length)
+        .put(VERSION)
+        .put((byte) (p.online() ? 1 : 0))
+        .putLong(p.offlineSince())
+        .putInt(p.port())
+        .putShort((short) host.length)
+        .put(host)
+        .putShort((short) secret.length)
+        .put(secret)
+        .array();
+  }
+
+  private static ParticipantRecord decodeParticipant(byte[] key, byte[] value) {
+    String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+    ByteBuffer b = versioned(value);
+    boolean online = b.get() == 1;
+    long offlineSince = b.getLong();
+    int port = b.getInt();
+    byte[] host = new byte[b.getShort()];
+    b.get(host);
+    byte[] secret = new byte[b.getShort()];
+    b.get(secret);
+    return new ParticipantRecord(
+        id,
+        online,
+        offlineSince,
+        new String(host, StandardCharsets.UTF_8),
+        port,
+        secret.length == 0 ? null : new String(secret, StandardCharsets.US_ASCII));
   }
 
   private static boolean hasPrefix(byte[] key, byte[] prefix) {
@@ -367,51 +680,5 @@ public final class RocksDbJournalStore implements JournalStore {
         new String(sender, StandardCharsets.UTF_8),
         id.length == 0 ? null : new String(id, StandardCharsets.UTF_8),
         text);
-  }
-
-  private static byte[] encodeMember(MemberRecord r) {
-    byte[] host = r.host().getBytes(StandardCharsets.UTF_8);
-    byte[] secret =
-        r.secretHash() == null ? new byte[0] : r.secretHash().getBytes(StandardCharsets.US_ASCII);
-    return ByteBuffer.allocate(8 + 1 + 8 + 8 + 4 + 2 + host.length + 2 + secret.length)
-        .putLong(r.incarnation())
-        .put((byte) (r.online() ? 1 : 0))
-        .putLong(r.offlineSince())
-        .putLong(r.cursor())
-        .putInt(r.port())
-        .putShort((short) host.length)
-        .put(host)
-        .putShort((short) secret.length)
-        .put(secret)
-        .array();
-  }
-
-  private static MemberRecord decodeMember(byte[] key, byte[] value) {
-    int sep = 1;
-    while (key[sep] != 0) {
-      sep++;
-    }
-    String group = new String(key, 1, sep - 1, StandardCharsets.UTF_8);
-    String member = new String(key, sep + 1, key.length - sep - 1, StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.wrap(value);
-    long incarnation = b.getLong();
-    boolean online = b.get() == 1;
-    long offlineSince = b.getLong();
-    long cursor = b.getLong();
-    int port = b.getInt();
-    byte[] host = new byte[b.getShort()];
-    b.get(host);
-    byte[] secret = new byte[b.remaining() >= 2 ? b.getShort() : 0];
-    b.get(secret);
-    return new MemberRecord(
-        group,
-        member,
-        incarnation,
-        online,
-        offlineSince,
-        cursor,
-        new String(host, StandardCharsets.UTF_8),
-        port,
-        secret.length == 0 ? null : new String(secret, StandardCharsets.US_ASCII));
   }
 }

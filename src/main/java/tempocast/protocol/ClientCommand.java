@@ -2,6 +2,11 @@ package tempocast.protocol;
 
 /** A command line sent by a participant to the coordinator's port. */
 public sealed interface ClientCommand {
+  /** The participant the command acts for (its credential is checked), or "" for none. */
+  default String member() {
+    return "";
+  }
+
   /** Proves this connection may act for {@code member}: see docs/PROTOCOL.md, "Secrets". */
   record Auth(String group, String member, String secret) implements ClientCommand {}
 

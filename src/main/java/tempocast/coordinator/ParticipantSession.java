@@ -1,0 +1,1012 @@
+package tempocast.coordinator;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+import tempocast.Failures;
+import tempocast.journal.JournalStore;
+import tempocast.journal.MembershipRecord;
+import tempocast.journal.MessageJournal;
+import tempocast.journal.ParticipantRecord;
+import tempocast.journal.Retention;
+import tempocast.protocol.Reply;
+import tempocast.protocol.StoredMessage;
+
+/**
+ * One registered participant: the one owner of its presence (online, offline, lost, and since
+ * when), of its one delivery connection, and of its delivery window, with beside it one
+ * subscription per target it receives (each group it is a member of, and its inbox {@code @ID}):
+ * the target's cursor (the highest sequence number its receiver acknowledged) and what has been
+ * sent of it.
+ *
+ * <p>Live messages go straight to the link while the participant keeps up. At most {@code
+ * delivery-window} messages (and bytes) are unacknowledged over all its targets together; past
+ * that, and after a reconnect, the session reads what it is owed from the journal, so a slow or
+ * long-offline participant costs disk, not memory.
+ *
+ * <p>A participant is offline only when it says so (DISCONNECT, or a failed RECONNECT). One whose
+ * receiver stops answering (heartbeat timeout, a broken connection, a coordinator restart) is
+ * <em>lost</em>: the session keeps trying to reach its receiver, with a backoff of at most twice
+ * the heartbeat interval, and resumes deliveries by itself as soon as the receiver answers, under
+ * each target's td rule counted from the moment it was lost.
+ */
+public final class ParticipantSession extends AbstractBehavior<ParticipantSession.Command> {
+
+  public sealed interface Command {}
+
+  /**
+   * Registers: reach the receiver, then join the inbox and {@code group}; replies {@link
+   * Reply.Registered} or an error, after which the directory removes the participant again.
+   */
+  public record Register(
+      String group,
+      ActorRef<GroupManager.Command> groupManager,
+      ActorRef<GroupManager.Command> inbox,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Back online at its receiver; {@code group} is only echoed in the reply. */
+  public record Reconnect(String group, String host, int port, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record Disconnect(String group, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Leaves every target and the system; the directory stops the session once it replied. */
+  public record Deregister(String group, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Becomes a member of {@code target} (a new entrant); replies with {@code joined}. */
+  public record Join(
+      String target, ActorRef<GroupManager.Command> manager, ActorRef<GroupManager.Joined> replyTo)
+      implements Command {}
+
+  public record Leave(String target, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A direct message from this participant to {@code inbox}, sent only while it is online. */
+  public record SendDirect(
+      ActorRef<GroupManager.Command> inbox, String msgId, byte[] text, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Messages of {@code target} just stored; {@code lines} are their delivery lines, in order. */
+  public record Deliver(String target, List<StoredMessage> messages, List<ByteString> lines)
+      implements Command {}
+
+  /** A notice line (EVENT, DELIVERED) for the participant's console, if its receiver is there. */
+  public record Notice(ByteString line) implements Command {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  public record Status(
+      String id, boolean online, boolean lost, long offlineSince, Map<String, Long> cursors) {}
+
+  /** The receiver acknowledged everything of {@code target} up to {@code seq} on link linkId. */
+  public record LinkAcked(int linkId, String target, long seq) implements Command {}
+
+  public record LinkClosed(int linkId, String reason) implements Command {}
+
+  private record LinkUp(int linkId, DeliveryLink link) implements Command {}
+
+  private record LinkFailed(int linkId, String reason) implements Command {}
+
+  private record ReplayRead(String target, int linkId, JournalStore.ReadResult result)
+      implements Command {}
+
+  private record Joined(
+      String target,
+      ActorRef<GroupManager.Command> manager,
+      GroupManager.Joined joined,
+      ActorRef<GroupManager.Joined> replyTo)
+      implements Command {}
+
+  private record RegisterJoined(
+      Register register, GroupManager.Joined inbox, GroupManager.Joined group) implements Command {}
+
+  private record LeftTarget(String target, GroupManager.Left left, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  private record Deregistered(String group, ActorRef<Reply> replyTo, String error)
+      implements Command {}
+
+  private record PresenceSaved(ActorRef<Reply> replyTo, Reply ok, MessageJournal.Saved saved)
+      implements Command {}
+
+  private enum FlushCursors implements Command {
+    INSTANCE
+  }
+
+  private enum Reattach implements Command {
+    INSTANCE
+  }
+
+  private static final Duration FIRST_REATTACH_DELAY = Duration.ofMillis(100);
+
+  /** A target recovered from the journal, with the manager that owns it. */
+  public record Recovered(
+      MembershipRecord membership,
+      long headSeq,
+      long tdMillis,
+      ActorRef<GroupManager.Command> manager) {}
+
+  /** What every session shares: settings, the journal, the connector, the clock. */
+  public record Context(
+      CoordinatorSettings settings,
+      ActorRef<MessageJournal.Command> journal,
+      DeliveryLink.Connector connector,
+      Clock clock) {}
+
+  public static Behavior<Command> create(
+      ParticipantRecord record,
+      List<Recovered> targets,
+      boolean fresh,
+      Context context,
+      ActorRef<Directory.Command> directory) {
+    // A bug in one delivery must not strand the participant: its state (cursors, link) stays
+    // valid between messages, so the session goes on with the next one.
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                ctx ->
+                    Behaviors.withTimers(
+                        timers ->
+                            new ParticipantSession(
+                                ctx, timers, record, targets, fresh, context, directory))))
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume());
+  }
+
+  /** One target the participant receives. */
+  private static final class Subscription {
+    final String target;
+    final long joinSeq;
+    final long tdMillis;
+    final ActorRef<GroupManager.Command> manager;
+
+    /** Sent, unacknowledged runs of delivery lines: {last seq of the run, its bytes}. */
+    final ArrayDeque<long[]> inFlightRuns = new ArrayDeque<>();
+
+    long inFlightBytes;
+    long cursor;
+    boolean cursorDirty;
+
+    /** Acknowledgements since the last flush: the seq and the time of each. */
+    final List<long[]> acks = new ArrayList<>();
+
+    /** Everything up to here is sent, or was not owed. */
+    long sentUpTo;
+
+    /** The highest seq actually written to the link. */
+    long lastSent;
+
+    /** The highest stored seq this session has heard of. */
+    long headSeq;
+
+    long notBefore = Retention.EVERYTHING;
+    boolean reading;
+
+    Subscription(
+        String target,
+        long joinSeq,
+        long cursor,
+        long headSeq,
+        long tdMillis,
+        ActorRef<GroupManager.Command> manager) {
+      this.target = target;
+      this.joinSeq = joinSeq;
+      this.cursor = cursor;
+      this.headSeq = Math.max(cursor, headSeq);
+      this.tdMillis = tdMillis;
+      this.manager = manager;
+    }
+
+    MembershipRecord record(String member) {
+      return new MembershipRecord(target, member, joinSeq, cursor);
+    }
+  }
+
+  private final ActorRef<Directory.Command> directory;
+  private final TimerScheduler<Command> timers;
+  private final CoordinatorSettings settings;
+  private final ActorRef<MessageJournal.Command> journal;
+  private final DeliveryLink.Connector connector;
+  private final Clock clock;
+  private final int window;
+  private final long windowBytes;
+  private final String id;
+  private final String secretHash;
+  private final Map<String, Subscription> subscriptions = new HashMap<>();
+
+  private String host;
+  private int port;
+
+  /** The delivery link is up. */
+  private boolean online;
+
+  /** Online by the participant's own account, but its receiver is not reachable: retrying. */
+  private boolean lost;
+
+  private int reattachAttempts;
+  private long offlineSince;
+  private DeliveryLink link;
+  private int linkId;
+  private boolean attaching;
+
+  /**
+   * Whether the pending attach is a REGISTER, whose targets are owed everything from their join.
+   */
+  private boolean attachingFresh;
+
+  /** Who waits for the pending attach; null for the session's own retry of a lost receiver. */
+  private ActorRef<Reply> pendingAttach;
+
+  private Reply pendingOk;
+  private Register pendingRegister;
+
+  private ParticipantSession(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      ParticipantRecord record,
+      List<Recovered> targets,
+      boolean fresh,
+      Context context,
+      ActorRef<Directory.Command> directory) {
+    super(ctx);
+    this.directory = directory;
+    this.timers = timers;
+    this.settings = context.settings();
+    this.journal = context.journal();
+    this.connector = context.connector();
+    this.clock = context.clock();
+    this.window = settings.deliveryWindow();
+    this.windowBytes = settings.deliveryWindowBytes();
+    this.id = record.id();
+    this.secretHash = record.secretHash();
+    this.host = record.host();
+    this.port = record.port();
+    for (Recovered r : targets) {
+      MembershipRecord m = r.membership();
+      Subscription s =
+          new Subscription(
+              m.target(), m.joinSeq(), m.cursor(), r.headSeq(), r.tdMillis(), r.manager());
+      subscriptions.put(m.target(), s);
+      r.manager().tell(new GroupManager.Bind(id, ctx.getSelf(), secretHash, record.online()));
+    }
+    if (fresh) {
+      this.offlineSince = clock.millis();
+    } else if (record.online()) {
+      // Online when the coordinator stopped: lost from this start-up on (or from when its
+      // receiver was lost before), and reached again unasked.
+      this.offlineSince = record.offlineSince() >= 0 ? record.offlineSince() : clock.millis();
+      this.lost = true;
+      if (record.offlineSince() < 0) {
+        journal.tell(new MessageJournal.SaveParticipant(record(), null));
+      }
+      timers.startSingleTimer(Reattach.INSTANCE, Duration.ZERO);
+    } else {
+      this.offlineSince = record.offlineSince();
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Deliver.class, this::onDeliver)
+        .onMessage(LinkAcked.class, this::onLinkAcked)
+        .onMessage(ReplayRead.class, this::onReplayRead)
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(RegisterJoined.class, this::onRegisterJoined)
+        .onMessage(Reconnect.class, this::onReconnect)
+        .onMessage(LinkUp.class, this::onLinkUp)
+        .onMessage(LinkFailed.class, this::onLinkFailed)
+        .onMessage(LinkClosed.class, this::onLinkClosed)
+        .onMessage(PresenceSaved.class, this::onPresenceSaved)
+        .onMessage(Disconnect.class, this::onDisconnect)
+        .onMessage(Deregister.class, this::onDeregister)
+        .onMessage(Deregistered.class, this::onDeregistered)
+        .onMessage(Join.class, this::onJoin)
+        .onMessage(Joined.class, this::onJoined)
+        .onMessage(Leave.class, this::onLeave)
+        .onMessage(LeftTarget.class, this::onLeftTarget)
+        .onMessage(SendDirect.class, this::onSendDirect)
+        .onMessage(Notice.class, this::onNotice)
+        .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
+        .onMessageEquals(Reattach.INSTANCE, this::onReattach)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onSignal(PostStop.class, s -> onPostStop())
+        .build();
+  }
+
+  /** Online by its own account: registered or reconnected, no DISCONNECT since. */
+  private boolean present() {
+    return online || lost;
+  }
+
+  // ------------------------------------------------------------------ presence
+
+  private Behavior<Command> onRegister(Register r) {
+    pendingRegister = r;
+    startAttach(true, r.replyTo(), null);
+    return this;
+  }
+
+  private Behavior<Command> onReconnect(Reconnect r) {
+    if (attaching && pendingAttach != null) {
+      r.replyTo().tell(busy());
+      return this;
+    }
+    // The participant's own word supersedes the session's retries of a lost receiver.
+    timers.cancel(Reattach.INSTANCE);
+    if (online) {
+      // It says it is offline, so the link we hold is dead even if TCP has not noticed.
+      goOffline(clock.millis(), "replaced by a new RECONNECT");
+    }
+    host = r.host();
+    port = r.port();
+    startAttach(false, r.replyTo(), new Reply.Reconnected(r.group(), id));
+    return this;
+  }
+
+  /** Connects to the receiver at host:port; the outcome comes back as LinkUp or LinkFailed. */
+  private void startAttach(boolean fresh, ActorRef<Reply> replyTo, Reply ok) {
+    attaching = true;
+    attachingFresh = fresh;
+    pendingAttach = replyTo;
+    pendingOk = ok;
+    int attempt = ++linkId;
+    // A retry waits for the receiver's first answer: a stopped process's kernel still accepts
+    // the connection, and the participant must not count as reached until its receiver speaks.
+    boolean awaitAnswer = replyTo == null;
+    getContext()
+        .pipeToSelf(
+            connector.connect(host, port, id, attempt, awaitAnswer, getContext().getSelf()),
+            (l, err) ->
+                err == null
+                    ? new LinkUp(attempt, l)
+                    : new LinkFailed(attempt, Failures.firstMessage(err)));
+  }
+
+  private Behavior<Command> onLinkUp(LinkUp up) {
+    if (up.linkId() != linkId || !attaching) {
+      up.link().close();
+      return this;
+    }
+    long now = clock.millis();
+    attaching = false;
+    ActorRef<Reply> replyTo = pendingAttach;
+    pendingAttach = null;
+    if (lost && replyTo == null) {
+      getContext()
+          .getLog()
+          .info(
+              "Participant [{}] reachable again at [{}:{}] after [{}] attempts, offline for [{}] ms",
+              id,
+              host,
+              port,
+              reattachAttempts,
+              now - offlineSince);
+    }
+    for (Subscription s : subscriptions.values()) {
+      s.notBefore =
+          attachingFresh
+              ? Retention.EVERYTHING
+              : Retention.replayNotBefore(offlineSince, now, s.tdMillis);
+      if (s.notBefore != Retention.EVERYTHING) {
+        // Of what it missed, the messages older than td never go out: they expire for it.
+        journal.tell(new MessageJournal.SaveExpiry(s.target, id, s.cursor, s.notBefore));
+        s.manager.tell(new GroupManager.Expired(id, s.cursor, s.notBefore));
+      }
+      s.sentUpTo = s.cursor;
+      s.lastSent = s.cursor;
+      s.reading = false;
+      s.inFlightRuns.clear();
+      s.inFlightBytes = 0;
+    }
+    lost = false;
+    reattachAttempts = 0;
+    link = up.link();
+    online = true;
+    offlineSince = -1;
+    getContext().getLog().info("Participant [{}] online at [{}:{}]", id, host, port);
+    tellManagers(true, true);
+    if (pendingRegister != null) {
+      // A new participant: stored once its receiver answered, then it joins its inbox and group.
+      Register r = pendingRegister;
+      pendingRegister = null;
+      journal.tell(new MessageJournal.SaveParticipant(record(), null));
+      joinForRegister(r);
+    } else if (replyTo == null) {
+      journal.tell(new MessageJournal.SaveParticipant(record(), null));
+    } else {
+      Reply ok = pendingOk;
+      getContext()
+          .ask(
+              MessageJournal.Saved.class,
+              journal,
+              settings.askTimeout(),
+              ref -> new MessageJournal.SaveParticipant(record(), ref),
+              (saved, err) ->
+                  new PresenceSaved(
+                      replyTo,
+                      ok,
+                      err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+    }
+    pumpAll();
+    return this;
+  }
+
+  private void joinForRegister(Register r) {
+    getContext()
+        .ask(
+            GroupManager.Joined.class,
+            r.inbox(),
+            settings.askTimeout(),
+            ref -> new GroupManager.Join(id, getContext().getSelf(), secretHash, true, true, ref),
+            (joined, err) ->
+                new RegisterJoined(r, joined == null ? failedJoin(err) : joined, null));
+  }
+
+  private static GroupManager.Joined failedJoin(Throwable err) {
+    return GroupManager.Joined.failed(
+        Reply.ErrorCode.INTERNAL, "the group did not answer in time: " + err.getMessage());
+  }
+
+  private Behavior<Command> onRegisterJoined(RegisterJoined j) {
+    Register r = j.register();
+    if (!j.inbox().ok()) {
+      r.replyTo().tell(j.inbox().error());
+      return Behaviors.stopped();
+    }
+    if (j.group() == null) {
+      subscribe(j.inbox());
+      getContext()
+          .ask(
+              GroupManager.Joined.class,
+              r.groupManager(),
+              settings.askTimeout(),
+              ref -> new GroupManager.Join(id, getContext().getSelf(), secretHash, true, true, ref),
+              (joined, err) ->
+                  new RegisterJoined(r, j.inbox(), joined == null ? failedJoin(err) : joined));
+      return this;
+    }
+    if (!j.group().ok()) {
+      r.replyTo().tell(j.group().error());
+      return this;
+    }
+    subscribe(j.group());
+    r.replyTo().tell(new Reply.Registered(r.group(), id, j.group().joinSeq() + 1));
+    return this;
+  }
+
+  private Behavior<Command> onPresenceSaved(PresenceSaved s) {
+    if (s.saved().ok()) {
+      s.replyTo().tell(s.ok());
+    } else {
+      if (online) {
+        goOffline(clock.millis(), "presence could not be stored");
+        tellManagers(false, false);
+      }
+      s.replyTo()
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.STORAGE, "cannot store the reconnection: " + s.saved().error()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLinkFailed(LinkFailed f) {
+    if (f.linkId() != linkId || !attaching) {
+      return this;
+    }
+    attaching = false;
+    ActorRef<Reply> replyTo = pendingAttach;
+    pendingAttach = null;
+    if (replyTo == null) {
+      if (reattachAttempts == 1) {
+        getContext()
+            .getLog()
+            .info(
+                "Participant [{}] lost: cannot reach its receiver at [{}:{}] ({}); retrying until it"
+                    + " answers",
+                id,
+                host,
+                port,
+                f.reason());
+      }
+      scheduleReattach();
+      return this;
+    }
+    Reply.Error error =
+        new Reply.Error(
+            Reply.ErrorCode.UNREACHABLE,
+            "cannot connect to the receiver at " + host + ":" + port + ": " + f.reason());
+    if (pendingRegister != null) {
+      pendingRegister = null;
+      replyTo.tell(error);
+      return Behaviors.stopped(); // the registration never took effect
+    }
+    // It asked to be online at an address that does not answer: it is offline now, as its
+    // participant, which released that address, believes too.
+    if (lost) {
+      lost = false;
+      journal.tell(new MessageJournal.SaveParticipant(record(), null));
+      tellManagers(false, false);
+    }
+    replyTo.tell(error);
+    return this;
+  }
+
+  private Behavior<Command> onLinkClosed(LinkClosed c) {
+    if (c.linkId() == linkId && online) {
+      goOffline(clock.millis(), c.reason() + "; reconnecting to it");
+      lost = true;
+      reattachAttempts = 0;
+      journal.tell(new MessageJournal.SaveParticipant(record(), null));
+      tellManagers(true, false);
+      timers.startSingleTimer(Reattach.INSTANCE, FIRST_REATTACH_DELAY);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReattach() {
+    if (lost && !attaching && !online) {
+      reattachAttempts++;
+      startAttach(false, null, null);
+    }
+    return this;
+  }
+
+  /** Backoff doubling from 100 ms to twice the heartbeat interval. */
+  private void scheduleReattach() {
+    long max =
+        Math.max(FIRST_REATTACH_DELAY.toMillis(), 2 * settings.heartbeatInterval().toMillis());
+    long delay = FIRST_REATTACH_DELAY.toMillis() << Math.min(reattachAttempts, 16);
+    timers.startSingleTimer(Reattach.INSTANCE, Duration.ofMillis(Math.min(delay, max)));
+  }
+
+  private Behavior<Command> onDisconnect(Disconnect d) {
+    if (attaching && pendingAttach != null) {
+      d.replyTo().tell(busy());
+      return this;
+    }
+    if (!present()) {
+      d.replyTo().tell(new Reply.Error(Reply.ErrorCode.NOT_ONLINE, id + " is already offline"));
+      return this;
+    }
+    if (online) {
+      goOffline(clock.millis(), "participant disconnected");
+    }
+    stopRetrying();
+    tellManagers(false, false);
+    getContext()
+        .ask(
+            MessageJournal.Saved.class,
+            journal,
+            settings.askTimeout(),
+            ref -> new MessageJournal.SaveParticipant(record(), ref),
+            (saved, err) ->
+                new PresenceSaved(
+                    d.replyTo(),
+                    new Reply.Disconnected(d.group(), id),
+                    err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+    return this;
+  }
+
+  private void stopRetrying() {
+    if (lost) {
+      lost = false;
+      timers.cancel(Reattach.INSTANCE);
+      if (attaching) {
+        attaching = false;
+        linkId++; // the retry under way is void
+      }
+    }
+  }
+
+  private void goOffline(long now, String reason) {
+    getContext().getLog().info("Participant [{}] offline: {}", id, reason);
+    online = false;
+    offlineSince = now;
+    linkId++; // whatever the old link still reports is stale from now on
+    if (link != null) {
+      link.close();
+      link = null;
+    }
+    flushCursors();
+  }
+
+  private void tellManagers(boolean present, boolean reachable) {
+    for (Subscription s : subscriptions.values()) {
+      s.manager.tell(new GroupManager.Presence(id, present, reachable));
+    }
+  }
+
+  private Behavior<Command> onDeregister(Deregister d) {
+    if (attaching && pendingAttach != null) {
+      d.replyTo().tell(busy());
+      return this;
+    }
+    if (online) {
+      goOffline(clock.millis(), "participant deregistered");
+    }
+    stopRetrying();
+    flushCursors();
+    List<java.util.concurrent.CompletionStage<GroupManager.Left>> leaving = new ArrayList<>();
+    for (Subscription s : subscriptions.values()) {
+      leaving.add(
+          org.apache.pekko.actor.typed.javadsl.AskPattern.ask(
+              s.manager,
+              ref -> new GroupManager.Leave(id, true, ref),
+              settings.askTimeout(),
+              getContext().getSystem().scheduler()));
+    }
+    java.util.concurrent.CompletableFuture<?>[] all =
+        leaving.stream()
+            .map(java.util.concurrent.CompletionStage::toCompletableFuture)
+            .toArray(java.util.concurrent.CompletableFuture[]::new);
+    getContext()
+        .pipeToSelf(
+            java.util.concurrent.CompletableFuture.allOf(all)
+                .thenCompose(
+                    done ->
+                        org.apache.pekko.actor.typed.javadsl.AskPattern
+                            .<MessageJournal.Command, MessageJournal.Saved>ask(
+                                journal,
+                                ref -> new MessageJournal.RemoveParticipant(id, ref),
+                                settings.askTimeout(),
+                                getContext().getSystem().scheduler())),
+            (saved, err) ->
+                new Deregistered(
+                    d.group(),
+                    d.replyTo(),
+                    err != null ? Failures.rootMessage(err) : saved.error()));
+    return this;
+  }
+
+  private Behavior<Command> onDeregistered(Deregistered d) {
+    if (d.error() != null) {
+      d.replyTo()
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.STORAGE, "cannot store the deregistration: " + d.error()));
+    } else {
+      // The directory frees the ID before the participant hears OK, so that a REGISTER it sends
+      // next finds it free.
+      directory.tell(new Directory.Deregistered(id, getContext().getSelf()));
+      d.replyTo().tell(new Reply.Deregistered(d.group(), id));
+    }
+    subscriptions.clear();
+    return Behaviors.stopped();
+  }
+
+  private Reply.Error busy() {
+    return new Reply.Error(
+        Reply.ErrorCode.BUSY, "a REGISTER or RECONNECT for " + id + " is in progress");
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  private Behavior<Command> onJoin(Join j) {
+    getContext()
+        .ask(
+            GroupManager.Joined.class,
+            j.manager(),
+            settings.askTimeout(),
+            ref ->
+                new GroupManager.Join(
+                    id, getContext().getSelf(), secretHash, present(), online, ref),
+            (joined, err) ->
+                new Joined(
+                    j.target(),
+                    j.manager(),
+                    joined == null ? failedJoin(err) : joined,
+                    j.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onJoined(Joined j) {
+    if (j.joined().ok()) {
+      subscribe(j.joined());
+    }
+    j.replyTo().tell(j.joined());
+    return this;
+  }
+
+  private void subscribe(GroupManager.Joined j) {
+    Subscription s =
+        new Subscription(
+            j.target(), j.joinSeq(), j.joinSeq(), j.joinSeq(), j.tdMillis(), j.manager());
+    s.sentUpTo = j.joinSeq();
+    s.lastSent = j.joinSeq();
+    subscriptions.put(j.target(), s);
+  }
+
+  private Behavior<Command> onLeave(Leave l) {
+    Subscription s = subscriptions.get(l.target());
+    if (s == null) {
+      l.replyTo()
+          .tell(
+              new Reply.Error(
+                  Reply.ErrorCode.NOT_MEMBER,
+                  id + " is not a member of group " + l.target() + ": nothing to leave"));
+      return this;
+    }
+    flushCursors();
+    getContext()
+        .ask(
+            GroupManager.Left.class,
+            s.manager,
+            settings.askTimeout(),
+            ref -> new GroupManager.Leave(id, false, ref),
+            (left, err) ->
+                new LeftTarget(
+                    l.target(),
+                    left != null
+                        ? left
+                        : new GroupManager.Left(
+                            new Reply.Error(Reply.ErrorCode.INTERNAL, "the group did not answer")),
+                    l.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onLeftTarget(LeftTarget l) {
+    if (l.left().reply() instanceof Reply.Left) {
+      Subscription s = subscriptions.remove(l.target());
+      if (s != null) {
+        // What was in flight of it no longer counts against the window.
+        s.inFlightRuns.clear();
+        s.inFlightBytes = 0;
+        s.lastSent = s.cursor;
+      }
+    }
+    l.replyTo().tell(l.left().reply());
+    return this;
+  }
+
+  private Behavior<Command> onSendDirect(SendDirect s) {
+    if (!present()) {
+      s.replyTo()
+          .tell(new Reply.Error(Reply.ErrorCode.NOT_ONLINE, id + " is offline: RECONNECT first"));
+      return this;
+    }
+    s.inbox().tell(new GroupManager.PublishFrom(id, s.msgId(), s.text(), s.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onNotice(Notice n) {
+    if (online && link != null) {
+      link.send(n.line());
+    }
+    return this;
+  }
+
+  // ------------------------------------------------------------------ deliveries
+
+  private Behavior<Command> onDeliver(Deliver d) {
+    Subscription s = subscriptions.get(d.target());
+    List<StoredMessage> msgs = d.messages();
+    if (s == null || msgs.isEmpty()) {
+      return this;
+    }
+    long previousHead = s.headSeq;
+    s.headSeq = Math.max(s.headSeq, msgs.get(msgs.size() - 1).seq());
+    if (!online || s.reading || s.sentUpTo < previousHead) {
+      pump(s); // behind: the journal has these, and pump reads them in order
+      return this;
+    }
+    // Keeping up: write the live messages straight to the link, as far as the window allows.
+    ByteStringBuilder out = null;
+    for (int i = 0; i < msgs.size(); i++) {
+      StoredMessage m = msgs.get(i);
+      if (m.seq() <= s.sentUpTo) {
+        continue;
+      }
+      if (windowFull(out == null ? 0 : out.length())) {
+        break;
+      }
+      if (m.timestamp() >= s.notBefore) {
+        if (out == null) {
+          out = new ByteStringBuilder();
+        }
+        out.append(d.lines().get(i));
+        s.lastSent = m.seq();
+      }
+      s.sentUpTo = m.seq();
+    }
+    if (out != null) {
+      send(s, out.result());
+    }
+    pump(s);
+    return this;
+  }
+
+  private Behavior<Command> onLinkAcked(LinkAcked a) {
+    Subscription s = subscriptions.get(a.target());
+    if (a.linkId() != linkId || !online || s == null) {
+      return this;
+    }
+    long acked = Math.min(a.seq(), s.lastSent); // never past what was sent
+    if (acked > s.cursor) {
+      s.cursor = acked;
+      s.acks.add(new long[] {acked, clock.millis()});
+      markCursorDirty(s);
+    }
+    while (!s.inFlightRuns.isEmpty() && s.inFlightRuns.peekFirst()[0] <= s.cursor) {
+      s.inFlightBytes -= s.inFlightRuns.pollFirst()[1];
+    }
+    skipUnowed(s);
+    pumpAll(); // room in the window is room for every target
+    return this;
+  }
+
+  /**
+   * With nothing in flight, seqs passed over as not owed (older than td, pruned) count as passed.
+   */
+  private void skipUnowed(Subscription s) {
+    if (s.lastSent <= s.cursor && s.sentUpTo > s.cursor) {
+      s.cursor = s.sentUpTo;
+      s.lastSent = s.sentUpTo;
+      markCursorDirty(s);
+    }
+  }
+
+  private void pumpAll() {
+    for (Subscription s : subscriptions.values()) {
+      pump(s);
+    }
+  }
+
+  private void pump(Subscription s) {
+    if (!online || s.reading || s.sentUpTo >= s.headSeq) {
+      return;
+    }
+    long inFlight = inFlightMessages();
+    long bytes = inFlightBytes();
+    if (inFlight >= window / 2 || bytes >= windowBytes / 2) {
+      return; // wait for ACKs
+    }
+    s.reading = true;
+    int attempt = linkId;
+    int max = (int) Math.min(window - inFlight, 4096);
+    long maxBytes = windowBytes - bytes;
+    long from = s.sentUpTo + 1;
+    getContext()
+        .ask(
+            JournalStore.ReadResult.class,
+            journal,
+            settings.askTimeout(),
+            ref -> new MessageJournal.Read(s.target, from, s.notBefore, max, maxBytes, ref),
+            (r, err) ->
+                new ReplayRead(
+                    s.target,
+                    attempt,
+                    err == null ? r : new JournalStore.ReadResult(List.of(), from - 1)));
+  }
+
+  private Behavior<Command> onReplayRead(ReplayRead r) {
+    Subscription s = subscriptions.get(r.target());
+    if (s == null) {
+      return this;
+    }
+    s.reading = false;
+    if (r.linkId() != linkId || !online) {
+      return this;
+    }
+    List<StoredMessage> msgs = r.result().messages();
+    if (!msgs.isEmpty()) {
+      ByteStringBuilder out = new ByteStringBuilder();
+      for (StoredMessage m : msgs) {
+        if (m.seq() > s.sentUpTo) {
+          out.append(m.deliveryLine());
+          s.lastSent = m.seq();
+        }
+      }
+      if (out.length() > 0) {
+        send(s, out.result());
+      }
+    }
+    boolean progressed = r.result().upTo() > s.sentUpTo;
+    s.sentUpTo = Math.max(s.sentUpTo, r.result().upTo());
+    skipUnowed(s);
+    if (progressed) {
+      pump(s);
+    }
+    return this;
+  }
+
+  private long inFlightMessages() {
+    long n = 0;
+    for (Subscription s : subscriptions.values()) {
+      n += s.lastSent - s.cursor;
+    }
+    return n;
+  }
+
+  private long inFlightBytes() {
+    long n = 0;
+    for (Subscription s : subscriptions.values()) {
+      n += s.inFlightBytes;
+    }
+    return n;
+  }
+
+  /** Whether sending {@code pending} more bytes now would pass the window. */
+  private boolean windowFull(long pending) {
+    return inFlightMessages() >= window || inFlightBytes() + pending >= windowBytes;
+  }
+
+  private void send(Subscription s, ByteString lines) {
+    s.inFlightRuns.addLast(new long[] {s.lastSent, lines.length()});
+    s.inFlightBytes += lines.length();
+    link.send(lines);
+  }
+
+  /**
+   * Cursors reach the journal, with their acknowledgement times, at most once per flush interval,
+   * and only when they moved: many idle or offline participants cost no timer ticks.
+   */
+  private void markCursorDirty(Subscription s) {
+    s.cursorDirty = true;
+    if (!timers.isTimerActive(FlushCursors.INSTANCE)) {
+      timers.startSingleTimer(FlushCursors.INSTANCE, settings.cursorFlushInterval());
+    }
+  }
+
+  private Behavior<Command> onFlushCursors() {
+    flushCursors();
+    return this;
+  }
+
+  /**
+   * The journal hears first, the group after: so a sender told that its message was delivered finds
+   * the delivered state when it asks for it.
+   */
+  private void flushCursors() {
+    for (Subscription s : subscriptions.values()) {
+      if (!s.cursorDirty) {
+        continue;
+      }
+      s.cursorDirty = false;
+      long[] seqs = new long[s.acks.size()];
+      long[] times = new long[s.acks.size()];
+      for (int i = 0; i < seqs.length; i++) {
+        seqs[i] = s.acks.get(i)[0];
+        times[i] = s.acks.get(i)[1];
+      }
+      s.acks.clear();
+      journal.tell(new MessageJournal.SaveProgress(s.record(id), seqs, times));
+      s.manager.tell(new GroupManager.Progress(id, s.cursor));
+    }
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus g) {
+    Map<String, Long> cursors = new HashMap<>();
+    subscriptions.forEach((t, s) -> cursors.put(t, s.cursor));
+    g.replyTo().tell(new Status(id, online, lost, offlineSince, Map.copyOf(cursors)));
+    return this;
+  }
+
+  private Behavior<Command> onPostStop() {
+    if (link != null) {
+      link.close();
+    }
+    if (pendingAttach != null) {
+      pendingAttach.tell(new Reply.Error(Reply.ErrorCode.NOT_REGISTERED, id + " deregistered"));
+    }
+    return this;
+  }
+
+  private ParticipantRecord record() {
+    return new ParticipantRecord(id, present(), online ? -1 : offlineSince, host, port, secretHash);
+  }
+}

@@ -184,6 +184,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                       log,
                       settings.requestTimeout(),
                       settings.coordinatorSilence(),
+                      settings.notifyDelivered(),
                       notices)
                   .exceptionally(
                       err -> {

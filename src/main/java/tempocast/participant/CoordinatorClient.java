@@ -23,6 +23,8 @@ import tempocast.protocol.CommandCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.Names;
 import tempocast.protocol.ProtocolException;
+import tempocast.protocol.Replies;
+import tempocast.protocol.Reply;
 
 /**
  * The participant's command connection to the coordinator: requests go out in order and the n-th
@@ -96,7 +98,8 @@ public final class CoordinatorClient {
             });
   }
 
-  public CompletionStage<String> request(String line) {
+  /** Sends one command line; its reply, decoded ({@link Replies#parse}). */
+  public CompletionStage<Reply> request(String line) {
     Connection c = connection();
     CompletableFuture<String> reply = new CompletableFuture<>();
     c.pending.add(reply);
@@ -121,7 +124,7 @@ public final class CoordinatorClient {
                         + " s");
               }
             });
-    return reply;
+    return reply.thenApply(Replies::parse);
   }
 
   public void close() {
@@ -201,8 +204,9 @@ public final class CoordinatorClient {
           Lines.line(CommandCodec.auth(Names.DEFAULT_GROUP, settings.id(), settings.secret())));
       proof.thenAccept(
           reply -> {
-            if (!reply.startsWith("OK")) {
-              c.fail("the coordinator refused our secret: " + reply);
+            if (Replies.parse(reply) instanceof Reply.Error e) {
+              c.fail(
+                  "the coordinator refused our secret: " + e.code().code + " " + e.explanation());
             }
           });
     }

@@ -28,9 +28,10 @@ import tempocast.protocol.DeliveryCodec.Delivery;
 
 /**
  * The participant's message log: one line per message, {@code TIMESTAMP GROUP #SEQ SENDER: TEXT},
- * written and flushed before the receiver acknowledges it. The log is also the participant's memory
- * of what it has: on start it reads each group's last sequence number back, and skips any delivery
- * at or below it, so a message is written once however often it is sent.
+ * written and flushed before the receiver acknowledges it; a direct message has its inbox
+ * {@code @RECIPIENT} in the place of the group. The log is also the participant's memory of what it
+ * has: on start it reads the last sequence number of each group and inbox back, and skips any
+ * delivery at or below it, so a message is written once however often it is sent.
  */
 public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
 
@@ -42,8 +43,16 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
   public record Written(Map<String, Long> lastSeqByGroup, String error) {}
 
   /**
-   * A new registration receives nothing at or below {@code seq}; the log starts counting there (it
-   * matters only if the coordinator's data was reset and numbering started again).
+   * The participant is about to become a new entrant of {@code group} (a group or its inbox): from
+   * now on the log remembers what it writes for it, so that a {@link SetFloor} that follows does
+   * not go below a delivery that arrived before the coordinator's answer did.
+   */
+  public record Entering(String group) implements Command {}
+
+  /**
+   * A new entrant of {@code group} receives nothing at or below {@code seq}; the log starts
+   * counting there (it matters only if the coordinator's data was reset and numbering started
+   * again), or above what it wrote for the group since {@link Entering}, whichever is higher.
    */
   public record SetFloor(String group, long seq) implements Command {}
 
@@ -56,6 +65,12 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
 
   private final Path file;
   private final Map<String, Long> lastSeq;
+
+  /**
+   * For each group between {@link Entering} and {@link SetFloor}: the highest seq written since.
+   */
+  private final Map<String, Long> writtenSinceEntering = new HashMap<>();
+
   private final OutputStream out;
 
   private MessageLog(ActorContext<Command> ctx, Path file) throws IOException {
@@ -127,6 +142,7 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Write.class, this::onWrite)
+        .onMessage(Entering.class, this::onEntering)
         .onMessage(SetFloor.class, this::onSetFloor)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
@@ -140,6 +156,7 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
         if (d.seq() > last) {
           out.write((format(d) + "\n").getBytes(StandardCharsets.UTF_8));
           lastSeq.put(d.group(), d.seq());
+          writtenSinceEntering.computeIfPresent(d.group(), (g, s) -> Math.max(s, d.seq()));
         }
         written.put(d.group(), lastSeq.get(d.group()));
       }
@@ -152,8 +169,14 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
     return this;
   }
 
+  private Behavior<Command> onEntering(Entering e) {
+    writtenSinceEntering.put(e.group(), 0L);
+    return this;
+  }
+
   private Behavior<Command> onSetFloor(SetFloor f) {
-    lastSeq.put(f.group(), f.seq());
+    Long since = writtenSinceEntering.remove(f.group());
+    lastSeq.put(f.group(), Math.max(f.seq(), since == null ? 0 : since));
     return this;
   }
 

@@ -10,7 +10,8 @@ import tempocast.protocol.Names;
 
 /**
  * Reads a participant file: line 1 the ID, line 2 the log path, line 3 the coordinator's address;
- * then optionally {@code secret = ...}, which protects the ID from other participants.
+ * then optionally {@code secret = ...}, which protects the ID from other participants, and {@code
+ * notify-delivered = on|off}, whether the console says when a message it sent reached everyone.
  */
 public final class ParticipantConfigFile {
   private ParticipantConfigFile() {}
@@ -20,7 +21,7 @@ public final class ParticipantConfigFile {
   }
 
   public static ParticipantSettings load(Path path, Config defaults) throws ConfigException {
-    ConfigFile f = ConfigFile.read(path, 3, Set.of("secret"));
+    ConfigFile f = ConfigFile.read(path, 3, Set.of("secret", "notify-delivered"));
     ConfigFile.Line idLine = f.fixed(0, "line 1: the participant's ID");
     if (!Names.isValidName(idLine.text())) {
       throw f.error(
@@ -56,7 +57,20 @@ public final class ParticipantConfigFile {
             secretLine, "secret must be 1 to 128 printable ASCII characters without spaces");
       }
     }
+    boolean notifyDelivered = true;
+    ConfigFile.Line notifyLine = f.options().get("notify-delivered");
+    if (notifyLine != null) {
+      switch (notifyLine.text()) {
+        case "on" -> notifyDelivered = true;
+        case "off" -> notifyDelivered = false;
+        default ->
+            throw f.error(
+                notifyLine,
+                "notify-delivered must be 'on' or 'off', got '" + notifyLine.text() + "'");
+      }
+    }
     return ParticipantSettings.fromConfig(
-        idLine.text(), secret, Path.of(logLine.text()), host, port, defaults);
+            idLine.text(), secret, Path.of(logLine.text()), host, port, defaults)
+        .withNotifyDelivered(notifyDelivered);
   }
 }

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A participant's settings: its file's three lines, its optional secret (null for none), and
- * defaults from {@code tempocast.participant}.
+ * A participant's settings: its file's three lines, its optional secret (null for none), whether
+ * the console prints {@code delivered TARGET #SEQ} notices, and defaults from {@code
+ * tempocast.participant}.
  */
 public record ParticipantSettings(
     String id,
@@ -17,7 +18,22 @@ public record ParticipantSettings(
     Duration requestTimeout,
     Duration connectTimeout,
     Duration msendRetryFor,
-    Duration coordinatorSilence) {
+    Duration coordinatorSilence,
+    boolean notifyDelivered) {
+
+  public ParticipantSettings withNotifyDelivered(boolean on) {
+    return new ParticipantSettings(
+        id,
+        secret,
+        logFile,
+        coordinatorHost,
+        coordinatorPort,
+        requestTimeout,
+        connectTimeout,
+        msendRetryFor,
+        coordinatorSilence,
+        on);
+  }
 
   public static ParticipantSettings fromConfig(
       String id, String secret, Path logFile, String host, int port, Config root) {
@@ -31,6 +47,7 @@ public record ParticipantSettings(
         c.getDuration("request-timeout"),
         c.getDuration("connect-timeout"),
         c.getDuration("msend-retry-for"),
-        c.getDuration("coordinator-silence"));
+        c.getDuration("coordinator-silence"),
+        true);
   }
 }

@@ -34,7 +34,9 @@ import tempocast.protocol.ProtocolException;
 /**
  * The participant's receiver port, bound only while the participant is online. Each delivery
  * connection is a stream: lines are framed, runs of messages that arrive together are written to
- * the log in one go, and one cumulative {@code ACK} per group goes back once they are flushed.
+ * the log in one go, and one cumulative {@code ACK} per group or inbox goes back once they are
+ * flushed. The notices on the connection ({@code EVENT}, {@code DELIVERED}) go to the console,
+ * never to the log, and are not acknowledged.
  */
 public final class Receiver {
   private static final ByteString PONG = ByteString.fromString("PONG\n");
@@ -58,10 +60,11 @@ public final class Receiver {
   /**
    * Binds {@code host:port} (0 for any free port); fails if the port is taken. Connections from any
    * address but the coordinator's are closed unread, and so are those whose first line is not
-   * {@code HELLO GROUP member}: deliveries meant for another participant (one that used this port
-   * before) never reach this one's log. {@code notices} hears, in words for the console, when the
+   * {@code HELLO member}: deliveries meant for another participant (one that used this port before)
+   * never reach this one's log. {@code notices} hears, in words for the console, when the
    * coordinator's connection is lost (it died, or was silent for {@code silence}) and when it is
-   * back.
+   * back, and the membership events and (if {@code notifyDelivered}) delivered notices the
+   * coordinator sends.
    */
   public static CompletionStage<Receiver> bind(
       ActorSystem<?> system,
@@ -72,6 +75,7 @@ public final class Receiver {
       ActorRef<MessageLog.Command> log,
       Duration timeout,
       Duration silence,
+      boolean notifyDelivered,
       Consumer<String> notices) {
     SharedKillSwitch kill = KillSwitches.shared("receiver-" + port);
     AtomicBoolean released = new AtomicBoolean();
@@ -102,7 +106,9 @@ public final class Receiver {
                           Flow.of(ByteString.class)
                               .via(kill.flow())
                               .idleTimeout(silence)
-                              .via(deliveryFlow(system, member, log, timeout))
+                              .via(
+                                  deliveryFlow(
+                                      system, member, log, timeout, notifyDelivered, notices))
                               .watchTermination(Keep.right()),
                           system)
                       .whenComplete(
@@ -134,6 +140,9 @@ public final class Receiver {
 
   private record Message(DeliveryCodec.Delivery delivery) implements Incoming {}
 
+  /** A line for the console: a membership event or a delivered notice. */
+  private record Notice(String line) implements Incoming {}
+
   private enum Ping implements Incoming {
     INSTANCE
   }
@@ -150,14 +159,19 @@ public final class Receiver {
   }
 
   static Flow<ByteString, ByteString, NotUsed> deliveryFlow(
-      ActorSystem<?> system, String member, ActorRef<MessageLog.Command> log, Duration timeout) {
+      ActorSystem<?> system,
+      String member,
+      ActorRef<MessageLog.Command> log,
+      Duration timeout,
+      boolean notifyDelivered,
+      Consumer<String> notices) {
     return Flow.of(ByteString.class)
         .via(Framing.delimiter(Lines.NEWLINE, Lines.MAX_LINE_BYTES, FramingTruncation.DISALLOW))
         .statefulMap(
             () -> Boolean.FALSE,
             (greeted, bytes) -> {
               if (greeted) {
-                return Pair.create(true, parse(bytes));
+                return Pair.create(true, parse(bytes, notifyDelivered));
               }
               checkHello(system, member, bytes);
               return Pair.create(true, (Incoming) Other.INSTANCE);
@@ -175,7 +189,7 @@ public final class Receiver {
               run.add(next);
               return run;
             })
-        .mapAsync(1, run -> handleRun(system, log, timeout, run));
+        .mapAsync(1, run -> handleRun(system, log, timeout, notices, run));
   }
 
   private static void checkHello(ActorSystem<?> system, String member, ByteString bytes) {
@@ -198,14 +212,23 @@ public final class Receiver {
     throw new ForeignHello("delivery connection for another member: " + line);
   }
 
-  private static Incoming parse(ByteString bytes) {
+  private static Incoming parse(ByteString bytes, boolean notifyDelivered) {
     try {
       String line = Lines.decode(bytes);
-      if (line.equals("PING")) {
+      if (line.equals(DeliveryCodec.PING)) {
         return Ping.INSTANCE;
       }
       DeliveryCodec.Frame f = DeliveryCodec.parseFrame(line);
-      return f instanceof DeliveryCodec.Msg m ? new Message(m.delivery()) : Other.INSTANCE;
+      if (f instanceof DeliveryCodec.Msg m) {
+        return new Message(m.delivery());
+      }
+      if (f instanceof DeliveryCodec.Event e) {
+        return new Notice(e.group() + ": " + e.member() + " " + e.kind().word);
+      }
+      if (f instanceof DeliveryCodec.Delivered d && notifyDelivered) {
+        return new Notice("delivered " + d.target() + " #" + d.seq());
+      }
+      return Other.INSTANCE;
     } catch (ProtocolException e) {
       return Other.INSTANCE;
     }
@@ -215,12 +238,15 @@ public final class Receiver {
       ActorSystem<?> system,
       ActorRef<MessageLog.Command> log,
       Duration timeout,
+      Consumer<String> notices,
       List<Incoming> run) {
     List<DeliveryCodec.Delivery> deliveries = new ArrayList<>();
     boolean ping = false;
     for (Incoming i : run) {
       if (i instanceof Message m) {
         deliveries.add(m.delivery());
+      } else if (i instanceof Notice n) {
+        notices.accept(n.line()); // for the console only: not logged, not acknowledged
       } else if (i == Ping.INSTANCE) {
         ping = true;
       }

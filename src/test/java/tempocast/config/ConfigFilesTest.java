@@ -1,6 +1,7 @@
 package tempocast.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,6 +70,24 @@ class ConfigFilesTest {
     assertEquals(5000, a.coordinatorPort());
     ParticipantSettings b = ParticipantConfigFile.load(write("bob\nb.log\n127.0.0.1:5001\n"));
     assertEquals(5001, b.coordinatorPort());
+    assertTrue(b.notifyDelivered(), "delivered notices are on by default");
+  }
+
+  @Test
+  void participantNotifyDeliveredIsOnOrOff() throws Exception {
+    assertTrue(
+        ParticipantConfigFile.load(write("a\na.log\n127.0.0.1 1\nnotify-delivered = on\n"))
+            .notifyDelivered());
+    ParticipantSettings off =
+        ParticipantConfigFile.load(
+            write("a\na.log\n127.0.0.1 1\nsecret = s\nnotify-delivered = off\n"));
+    assertFalse(off.notifyDelivered());
+    assertEquals("s", off.secret());
+    assertError(
+        () -> ParticipantConfigFile.load(write("a\na.log\n127.0.0.1 1\nnotify-delivered = no\n")),
+        "line 4",
+        "notify-delivered",
+        "'on' or 'off'");
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,112 @@ class CommandCodecTest {
     assertEquals(
         new DeliveryCodec.Delivery("main", 42, 1_700_000_000_123L, "alice", "a  b\tc"),
         frame.delivery());
+  }
+
+  @Test
+  void groupCommandsParseAndRenderBack() throws Exception {
+    List<ClientCommand> cmds =
+        List.of(
+            new ClientCommand.Create("team", "alice", -1),
+            new ClientCommand.Create("fast", "alice", 2_500),
+            new ClientCommand.Join("team", "bob"),
+            new ClientCommand.Leave("team", "bob"),
+            new ClientCommand.Members("team"),
+            new ClientCommand.Status("alice", "team", 3),
+            new ClientCommand.Status("alice", "@bob", 1),
+            ClientCommand.ListGroups.INSTANCE);
+    List<String> lines =
+        List.of(
+            CommandCodec.create("team", "alice", -1),
+            CommandCodec.create("fast", "alice", 2_500),
+            CommandCodec.join("team", "bob"),
+            CommandCodec.leave("team", "bob"),
+            CommandCodec.members("team"),
+            CommandCodec.status("alice", "team", 3),
+            CommandCodec.status("alice", "@bob", 1),
+            CommandCodec.GROUPS);
+    assertEquals(
+        List.of(
+            "CREATE team alice -",
+            "CREATE fast alice 2.5",
+            "JOIN team bob",
+            "LEAVE team bob",
+            "MEMBERS team",
+            "STATUS alice team 3",
+            "STATUS alice @bob 1",
+            "GROUPS"),
+        lines);
+    for (int i = 0; i < cmds.size(); i++) {
+      assertEquals(cmds.get(i), CommandCodec.parse(lines.get(i)), lines.get(i));
+    }
+  }
+
+  @Test
+  void sendKeepsTheTextExactly() throws Exception {
+    var s =
+        (ClientCommand.Send) CommandCodec.parse(CommandCodec.send("alice", "bob", "m-1", " a\tb "));
+    assertEquals("alice", s.member());
+    assertEquals("bob", s.to());
+    assertEquals("m-1", s.msgId());
+    assertArrayEquals(" a\tb ".getBytes(StandardCharsets.UTF_8), s.text());
+    assertNull(((ClientCommand.Send) CommandCodec.parse("SEND alice bob - x")).msgId());
+  }
+
+  @Test
+  void rejectsBadGroupCommands() {
+    assertBad("CREATE team alice", "usage: CREATE");
+    assertBad("CREATE te/am alice -", "invalid group");
+    assertBad("CREATE @team alice -", "invalid group");
+    assertBad("CREATE team alice 0", "invalid td");
+    assertBad("CREATE team alice -2", "invalid td");
+    assertBad("CREATE team alice x", "invalid td");
+    assertBad("JOIN team", "usage: JOIN");
+    assertBad("JOIN " + "g".repeat(65) + " bob", "invalid group");
+    assertBad("LEAVE team bob extra", "usage: LEAVE");
+    assertBad("LEAVE team b:ob", "invalid member");
+    assertBad("MEMBERS", "usage: MEMBERS");
+    assertBad("MEMBERS a b", "usage: MEMBERS");
+    assertBad("GROUPS all", "no arguments");
+    assertBad("STATUS alice team", "usage: STATUS");
+    assertBad("STATUS alice team 0", "invalid SEQ");
+    assertBad("STATUS alice team #3", "invalid SEQ");
+    assertBad("STATUS alice @ 3", "invalid target");
+    assertBad("STATUS alice @@bob 3", "invalid target");
+    assertBad("SEND alice bob -", "usage: SEND");
+    assertBad("SEND alice bob - ", "empty");
+    assertBad("SEND alice @bob - hi", "invalid member");
+    assertBad("SEND alice bob bad/id hi", "invalid MSGID");
+    assertBad("SEND alice bob - " + "x".repeat(Lines.MAX_MESSAGE_BYTES + 1), "limit");
+  }
+
+  @Test
+  void deliveryFramesParse() throws Exception {
+    assertEquals(new DeliveryCodec.Hello("alice"), DeliveryCodec.parseFrame("HELLO alice"));
+    assertEquals(new DeliveryCodec.Hello("alice"), DeliveryCodec.parseFrame("HELLO main alice"));
+    assertEquals(
+        new DeliveryCodec.Msg(new DeliveryCodec.Delivery("@bob", 2, 5, "alice", "hi  there")),
+        DeliveryCodec.parseFrame("MSG @bob 2 5 alice hi  there"));
+    for (DeliveryCodec.EventKind k : DeliveryCodec.EventKind.values()) {
+      String line = DeliveryCodec.event("team", "bob", k);
+      assertEquals("EVENT team bob " + k.word, line);
+      assertEquals(new DeliveryCodec.Event("team", "bob", k), DeliveryCodec.parseFrame(line));
+    }
+    assertEquals("DELIVERED @bob 3", DeliveryCodec.delivered("@bob", 3));
+    assertEquals(
+        new DeliveryCodec.Delivered("@bob", 3), DeliveryCodec.parseFrame("DELIVERED @bob 3"));
+    assertEquals(new DeliveryCodec.Ack("@bob", 3), DeliveryCodec.parseAck("ACK @bob 3"));
+    for (String bad :
+        List.of(
+            "HELLO",
+            "EVENT team bob vanished",
+            "EVENT team bob",
+            "DELIVERED team x",
+            "DELIVERED team",
+            "MSG main 1 2 alice",
+            "MSG main x 2 alice hi",
+            "FROB")) {
+      assertThrows(ProtocolException.class, () -> DeliveryCodec.parseFrame(bad), bad);
+    }
   }
 
   private static void assertBad(String line, String fragment) {

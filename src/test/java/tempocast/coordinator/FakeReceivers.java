@@ -18,28 +18,32 @@ import org.apache.pekko.util.ByteString;
 final class FakeReceivers implements DeliveryLink.Connector {
   record Sent(String member, int linkId, String lines) {}
 
-  record Link(int linkId, ActorRef<MemberSession.Command> session) {}
+  record Link(int linkId, ActorRef<ParticipantSession.Command> session) {}
 
   final TestProbe<Sent> sent;
+
+  /** EVENT and DELIVERED lines: notices, kept apart from the deliveries. */
+  final TestProbe<Sent> notices;
+
   final Map<String, Link> links = new ConcurrentHashMap<>();
   final Set<Integer> refused = ConcurrentHashMap.newKeySet();
 
   /** Connection attempts per member, refused ones included. */
   final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
-  FakeReceivers(TestProbe<Sent> sent) {
+  FakeReceivers(TestProbe<Sent> sent, TestProbe<Sent> notices) {
     this.sent = sent;
+    this.notices = notices;
   }
 
   @Override
   public CompletionStage<DeliveryLink> connect(
       String host,
       int port,
-      String group,
       String member,
       int linkId,
       boolean awaitAnswer,
-      ActorRef<MemberSession.Command> events) {
+      ActorRef<ParticipantSession.Command> events) {
     attempts.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
     if (refused.contains(port)) {
       return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
@@ -49,7 +53,9 @@ final class FakeReceivers implements DeliveryLink.Connector {
         new DeliveryLink() {
           @Override
           public void send(ByteString lines) {
-            sent.ref().tell(new Sent(member, linkId, lines.utf8String()));
+            String text = lines.utf8String();
+            boolean notice = text.startsWith("EVENT ") || text.startsWith("DELIVERED ");
+            (notice ? notices : sent).ref().tell(new Sent(member, linkId, text));
           }
 
           @Override
@@ -58,8 +64,12 @@ final class FakeReceivers implements DeliveryLink.Connector {
   }
 
   void ack(String member, long seq) {
+    ack(member, "main", seq);
+  }
+
+  void ack(String member, String target, long seq) {
     Link l = links.get(member);
-    l.session().tell(new MemberSession.LinkAcked(l.linkId(), seq));
+    l.session().tell(new ParticipantSession.LinkAcked(l.linkId(), target, seq));
   }
 
   int attempts(String member) {
@@ -69,6 +79,6 @@ final class FakeReceivers implements DeliveryLink.Connector {
 
   void breakLink(String member) {
     Link l = links.get(member);
-    l.session().tell(new MemberSession.LinkClosed(l.linkId(), "test broke the link"));
+    l.session().tell(new ParticipantSession.LinkClosed(l.linkId(), "test broke the link"));
   }
 }

@@ -4,34 +4,39 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import tempocast.journal.JournalStore;
-import tempocast.journal.MemberRecord;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
+import tempocast.protocol.ClientCommand;
+import tempocast.protocol.Replies;
+import tempocast.protocol.Reply;
 
-/** A group manager over a real RocksDB journal, with fake receivers. */
+/**
+ * A coordinator's directory, groups and sessions over a real RocksDB journal, with fake receivers;
+ * commands go in typed, as the command port sends them, and replies come back as the lines the port
+ * would write.
+ */
 final class GroupFixture {
   final ActorTestKit kit;
   final TestProbe<FakeReceivers.Sent> sent;
+  final TestProbe<FakeReceivers.Sent> notices;
   final FakeReceivers receivers;
   final ActorRef<MessageJournal.Command> journal;
-  final ActorRef<GroupManager.Command> group;
+  final ActorRef<Directory.Command> directory;
 
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
     this(kit, dir, td, clock, 8, 1 << 20);
   }
 
-  /** A new group over an empty journal in {@code dir}, with this delivery window. */
+  /** A new coordinator over an empty journal in {@code dir}, with this delivery window. */
   GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock, int window, long windowBytes) {
     this(
         kit,
         RocksDbJournalStore.open(dir),
-        new JournalStore.Snapshot(Map.of(), List.of()),
+        JournalStore.Snapshot.EMPTY,
         td,
         clock,
         window,
@@ -39,9 +44,8 @@ final class GroupFixture {
   }
 
   /**
-   * The group "main" restarted from the journal in {@code dir}, recovered as CoordinatorMain and
-   * Groups do it: the store's snapshot gives the journal its members and the group its last seq,
-   * members and latest messages. Stop the fixture that wrote the journal first.
+   * The coordinator restarted from the journal in {@code dir}, recovered as CoordinatorMain does
+   * it. Stop the fixture that wrote the journal first.
    */
   static GroupFixture restartedFrom(ActorTestKit kit, Path dir, Duration td, Clock clock) {
     RocksDbJournalStore store = RocksDbJournalStore.open(dir);
@@ -58,7 +62,8 @@ final class GroupFixture {
       long windowBytes) {
     this.kit = kit;
     this.sent = kit.createTestProbe();
-    this.receivers = new FakeReceivers(sent);
+    this.notices = kit.createTestProbe();
+    this.receivers = new FakeReceivers(sent, notices);
     CoordinatorSettings settings =
         new CoordinatorSettings(
             0,
@@ -83,55 +88,58 @@ final class GroupFixture {
                 store,
                 recovered,
                 clock));
-    List<MemberRecord> members =
-        recovered.members().stream().filter(r -> r.group().equals("main")).toList();
-    this.group =
+    this.directory =
         kit.spawn(
-            GroupManager.create(
-                "main",
-                recovered.lastSeqByGroup().getOrDefault("main", 0L),
-                members,
-                recovered.recentByGroup().getOrDefault("main", List.of()),
-                settings,
-                journal,
-                receivers,
-                clock));
+            Directory.create(
+                new ParticipantSession.Context(settings, journal, receivers, clock), recovered));
   }
 
-  /** Stops the group and then the journal, which closes its store. */
+  /** Stops the coordinator and then the journal, which closes its store. */
   void stop() {
-    kit.stop(group);
+    kit.stop(directory);
     kit.stop(journal);
   }
 
-  String call(java.util.function.Function<ActorRef<String>, GroupManager.Command> cmd) {
-    TestProbe<String> probe = kit.createTestProbe();
-    group.tell(cmd.apply(probe.ref()));
-    return probe.receiveMessage(Duration.ofSeconds(10));
+  String call(ClientCommand command) {
+    return call(command, null);
+  }
+
+  String call(ClientCommand command, String credential) {
+    TestProbe<Reply> probe = kit.createTestProbe();
+    directory.tell(new Directory.Handle(command, new Directory.Caller(credential), probe.ref()));
+    return Replies.render(probe.receiveMessage(Duration.ofSeconds(10)));
   }
 
   String register(String member, int port) {
-    return call(r -> new GroupManager.Register(member, "127.0.0.1", port, r));
+    return call(new ClientCommand.Register("main", member, "127.0.0.1", port));
   }
 
   String reconnect(String member, int port) {
-    return call(r -> new GroupManager.Reconnect(member, "127.0.0.1", port, r));
+    return call(new ClientCommand.Reconnect("main", member, "127.0.0.1", port));
   }
 
   String disconnect(String member) {
-    return call(r -> new GroupManager.Disconnect(member, r));
+    return call(new ClientCommand.Disconnect("main", member));
   }
 
   String deregister(String member) {
-    return call(r -> new GroupManager.Deregister(member, r));
+    return call(new ClientCommand.Deregister("main", member));
   }
 
   String publish(String member, String msgId, String text) {
-    return call(
-        r -> new GroupManager.Publish(member, msgId, text.getBytes(StandardCharsets.UTF_8), r));
+    return publishTo("main", member, msgId, text);
   }
 
-  /** The next delivery lines sent to {@code member}, skipping other members' and acking them. */
+  String publishTo(String group, String member, String msgId, String text) {
+    return call(
+        new ClientCommand.MSend(group, member, msgId, text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  String send(String member, String to, String text) {
+    return call(new ClientCommand.Send(member, to, null, text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The next delivery lines sent to {@code member}, skipping other members'. */
   String nextTo(String member) {
     while (true) {
       FakeReceivers.Sent s = sent.receiveMessage(Duration.ofSeconds(10));

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tempocast.protocol.ClientCommand;
 
 class GroupManagerTest {
   static final ActorTestKit kit = ActorTestKit.create();
@@ -64,31 +65,31 @@ class GroupManagerTest {
   void aMemberWithASecretTakesCommandsOnlyFromConnectionsThatProvedIt() {
     assertEquals(
         "OK REGISTERED main alice 1",
-        g.call(r -> new GroupManager.Register("alice", "127.0.0.1", 1, r, "digest-a")));
+        g.call(new ClientCommand.Register("main", "alice", "127.0.0.1", 1), "digest-a"));
     byte[] x = "forged".getBytes(StandardCharsets.UTF_8);
+    ClientCommand forged = new ClientCommand.MSend("main", "alice", null, x);
+    assertTrue(g.call(forged, null).startsWith("ERROR forbidden"));
+    assertTrue(g.call(forged, "digest-b").startsWith("ERROR forbidden"));
     assertTrue(
-        g.call(r -> new GroupManager.Publish("alice", null, x, r, null))
+        g.call(new ClientCommand.Disconnect("main", "alice"), null).startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(new ClientCommand.Reconnect("main", "alice", "127.0.0.1", 9), null)
+            .startsWith("ERROR forbidden"));
+    assertTrue(g.call(new ClientCommand.Join("main", "alice"), null).startsWith("ERROR forbidden"));
+    assertTrue(
+        g.call(new ClientCommand.Send("alice", "alice", null, x), null)
             .startsWith("ERROR forbidden"));
     assertTrue(
-        g.call(r -> new GroupManager.Publish("alice", null, x, r, "digest-b"))
-            .startsWith("ERROR forbidden"));
-    assertTrue(
-        g.call(r -> new GroupManager.Disconnect("alice", r, null)).startsWith("ERROR forbidden"));
-    assertTrue(
-        g.call(r -> new GroupManager.Reconnect("alice", "127.0.0.1", 9, r, null))
-            .startsWith("ERROR forbidden"));
-    assertTrue(
-        g.call(r -> new GroupManager.Deregister("alice", r, null)).startsWith("ERROR forbidden"));
+        g.call(new ClientCommand.Deregister("main", "alice"), null).startsWith("ERROR forbidden"));
     assertEquals(
         "OK SENT main 1",
         g.call(
-            r ->
-                new GroupManager.Publish(
-                    "alice", null, "mine".getBytes(StandardCharsets.UTF_8), r, "digest-a")));
+            new ClientCommand.MSend("main", "alice", null, "mine".getBytes(StandardCharsets.UTF_8)),
+            "digest-a"));
     assertTrue(g.nextTo("alice").contains(" alice mine\n"));
     assertEquals(
         "OK DEREGISTERED main alice",
-        g.call(r -> new GroupManager.Deregister("alice", r, "digest-a")));
+        g.call(new ClientCommand.Deregister("main", "alice"), "digest-a"));
   }
 
   @Test
@@ -144,13 +145,13 @@ class GroupManagerTest {
   }
 
   void awaitOnline(GroupFixture f, String member) {
-    var probe = kit.<GroupManager.Members>createTestProbe();
-    probe.awaitAssert(
-        () -> {
-          f.group.tell(new GroupManager.GetMembers(probe.ref()));
-          assertEquals(Boolean.TRUE, probe.receiveMessage().onlineByMember().get(member));
-          return null;
-        });
+    kit.createTestProbe()
+        .awaitAssert(
+            () -> {
+              String members = f.call(new ClientCommand.Members("main"));
+              assertTrue(members.contains(" " + member + " online"), members);
+              return null;
+            });
   }
 
   @Test

@@ -37,13 +37,20 @@ class MessageJournalPruneTest {
     time.timePasses(d);
   }
 
-  ActorRef<MessageJournal.Command> journal(List<MemberRecord> members) {
+  /** A journal whose "main" has one member, or none. */
+  ActorRef<MessageJournal.Command> journal(List<ParticipantRecord> members) {
     RocksDbJournalStore store = RocksDbJournalStore.open(dir);
     return kit.spawn(
         MessageJournal.create(
             new MessageJournal.Settings(TD, Duration.ofSeconds(1), false, 1000),
             store,
-            new JournalStore.Snapshot(Map.of(), members),
+            new JournalStore.Snapshot(
+                List.of(),
+                Map.of(),
+                members,
+                members.stream().map(p -> new MembershipRecord("main", p.id(), 0, 0)).toList(),
+                List.of(),
+                Map.of()),
             clock));
   }
 
@@ -79,12 +86,14 @@ class MessageJournalPruneTest {
   @Test
   void anOnlineMembersCursorKeepsWhatItHasNotAcknowledged() {
     long start = clock.millis();
-    var journal = journal(List.of(new MemberRecord("main", "slow", 0, true, -1, 0, "h", 1)));
+    var journal = journal(List.of(new ParticipantRecord("slow", true, -1, "h", 1, null)));
     append(journal);
     append(journal);
     advance(Duration.ofSeconds(15));
     assertEquals(List.of(1L, 2L), stored(journal));
-    journal.tell(new MessageJournal.SaveCursor("main", "slow", 0, 1));
+    journal.tell(
+        new MessageJournal.SaveProgress(
+            new MembershipRecord("main", "slow", 0, 1), new long[] {1}, new long[] {0}));
     advance(Duration.ofSeconds(1));
     assertEquals(List.of(2L), stored(journal));
     assertEquals(start + 16_000, clock.millis());
@@ -93,7 +102,7 @@ class MessageJournalPruneTest {
   @Test
   void aMemberOfflineLongerThanTdNoLongerHoldsTheBacklog() {
     long start = clock.millis();
-    var journal = journal(List.of(new MemberRecord("main", "away", 0, false, start, 0, "h", 1)));
+    var journal = journal(List.of(new ParticipantRecord("away", false, start, "h", 1, null)));
     append(journal);
     advance(Duration.ofSeconds(10)); // offline exactly td: still protects
     assertEquals(List.of(1L), stored(journal));

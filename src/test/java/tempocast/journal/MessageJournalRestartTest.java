@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -52,7 +51,7 @@ class MessageJournalRestartTest {
   static final class ThrowingStore implements JournalStore {
     final RocksDbJournalStore real;
     volatile RuntimeException nextAppend;
-    volatile RuntimeException nextPutMember;
+    volatile RuntimeException nextPutParticipant;
     volatile CountDownLatch appending;
     volatile CountDownLatch release;
 
@@ -99,18 +98,59 @@ class MessageJournalRestartTest {
     }
 
     @Override
-    public void putMember(MemberRecord record, boolean sync) {
-      RuntimeException e = nextPutMember;
+    public void putParticipant(ParticipantRecord record, boolean sync) {
+      RuntimeException e = nextPutParticipant;
       if (e != null) {
-        nextPutMember = null;
+        nextPutParticipant = null;
         throw e;
       }
-      real.putMember(record, sync);
+      real.putParticipant(record, sync);
     }
 
     @Override
-    public void removeMember(String group, String member, boolean sync) {
-      real.removeMember(group, member, sync);
+    public StoredMessage message(String target, long seq) {
+      return real.message(target, seq);
+    }
+
+    @Override
+    public void putGroup(GroupRecord group, boolean sync) {
+      real.putGroup(group, sync);
+    }
+
+    @Override
+    public void removeParticipant(String id, boolean sync) {
+      real.removeParticipant(id, sync);
+    }
+
+    @Override
+    public void putMembership(MembershipRecord membership, boolean sync) {
+      real.putMembership(membership, sync);
+    }
+
+    @Override
+    public void endMembership(MembershipRecord membership, long endSeq, boolean sync) {
+      real.endMembership(membership, endSeq, sync);
+    }
+
+    @Override
+    public void putProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes) {
+      real.putProgress(membership, ackSeqs, ackTimes);
+    }
+
+    @Override
+    public void putExpiry(
+        String target, String member, long afterSeq, long notBefore, boolean sync) {
+      real.putExpiry(target, member, afterSeq, notBefore, sync);
+    }
+
+    @Override
+    public long deliveredAt(String target, String member, long seq, long upTo) {
+      return real.deliveredAt(target, member, seq, upTo);
+    }
+
+    @Override
+    public boolean expiredByMarker(String target, String member, long seq, long timestamp) {
+      return real.expiredByMarker(target, member, seq, timestamp);
     }
 
     @Override
@@ -127,7 +167,7 @@ class MessageJournalRestartTest {
                 new MessageJournal.Settings(
                     Duration.ofSeconds(60), Duration.ofHours(1), false, 1000),
                 store,
-                new JournalStore.Snapshot(Map.of(), List.of()),
+                JournalStore.Snapshot.EMPTY,
                 Clock.systemUTC()));
   }
 
@@ -203,16 +243,16 @@ class MessageJournalRestartTest {
     // Behind the held write: 2 joins the pending batch, then a member write throws before the
     // batch is flushed.
     var second = append(journal, 2);
-    store.nextPutMember = new IllegalStateException("injected in putMember");
+    store.nextPutParticipant = new IllegalStateException("injected in putParticipant");
     TestProbe<MessageJournal.Saved> saved = kit.createTestProbe();
     journal.tell(
-        new MessageJournal.SaveMember(
-            new MemberRecord("main", "bob", 0, true, -1, 0, "127.0.0.1", 1), saved.ref()));
+        new MessageJournal.SaveParticipant(
+            new ParticipantRecord("bob", true, -1, "127.0.0.1", 1, null), saved.ref()));
     release.countDown();
 
     assertInstanceOf(MessageJournal.Appended.class, first.receiveMessage(REPLY_WITHIN));
     assertInstanceOf(MessageJournal.AppendFailed.class, second.receiveMessage(REPLY_WITHIN));
-    assertTrue(saved.receiveMessage(REPLY_WITHIN).error().contains("injected in putMember"));
+    assertTrue(saved.receiveMessage(REPLY_WITHIN).error().contains("injected in putParticipant"));
 
     assertStoredAfterTheRestart(journal, 3, List.of(1L, 3L));
   }

@@ -22,20 +22,28 @@ class RetentionTest {
   }
 
   @Test
-  void onlineAndRecentlyOfflineMembersProtectTheBacklog() {
-    MemberRecord online = new MemberRecord("main", "a", 0, true, -1, 5, "h", 1);
-    MemberRecord recent = new MemberRecord("main", "b", 0, false, 50_000, 5, "h", 1);
-    MemberRecord gone = new MemberRecord("main", "c", 0, false, 39_999, 5, "h", 1);
+  void onlineAndRecentlyOfflineParticipantsProtectTheBacklog() {
+    ParticipantRecord online = new ParticipantRecord("a", true, -1, "h", 1, null);
+    ParticipantRecord recent = new ParticipantRecord("b", false, 50_000, "h", 1, null);
+    ParticipantRecord gone = new ParticipantRecord("c", false, 39_999, "h", 1, null);
     assertTrue(Retention.protectsBacklog(online, 60_000, TD));
     assertTrue(Retention.protectsBacklog(recent, 60_000, TD));
     assertFalse(Retention.protectsBacklog(gone, 50_000, TD));
   }
 
   @Test
-  void aLostMemberProtectsTheBacklogOnlyForTd() {
+  void aLostParticipantProtectsTheBacklogOnlyForTd() {
     // online by its own account, but its receiver unreachable since 40,000
-    MemberRecord lost = new MemberRecord("main", "d", 0, true, 40_000, 5, "h", 1);
+    ParticipantRecord lost = new ParticipantRecord("d", true, 40_000, "h", 1, null);
     assertTrue(Retention.protectsBacklog(lost, 50_000, TD));
     assertFalse(Retention.protectsBacklog(lost, 50_001, TD));
+  }
+
+  @Test
+  void aMessageExpiresForARecipientAwayLongerThanTdOnceItIsOlderThanTd() {
+    assertFalse(Retention.expiredWhileAway(-1, 0, 50_000, TD)); // reachable
+    assertFalse(Retention.expiredWhileAway(40_000, 39_000, 50_000, TD)); // away exactly td
+    assertTrue(Retention.expiredWhileAway(40_000, 40_999, 51_000, TD));
+    assertFalse(Retention.expiredWhileAway(40_000, 41_000, 51_000, TD)); // exactly td old
   }
 }

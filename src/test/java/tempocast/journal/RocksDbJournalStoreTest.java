@@ -2,6 +2,7 @@ package tempocast.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,25 +73,79 @@ class RocksDbJournalStoreTest {
 
   @Test
   void everythingSurvivesAReopen() {
+    ParticipantRecord bob = new ParticipantRecord("bob", false, 150, "127.0.0.1", 7002, "ab12");
+    MembershipRecord alice = new MembershipRecord("main", "alice", 0, 2);
     try (var store = RocksDbJournalStore.open(dir)) {
       store.append(List.of(msg("main", 1, 100), msg("main", 2, 200)), false);
-      store.putMember(new MemberRecord("main", "alice", 0, true, -1, 2, "127.0.0.1", 7001), false);
-      store.putMember(
-          new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12"), false);
-      store.removeMember("main", "alice", false);
+      store.putGroup(new GroupRecord("main", 30_000), false);
+      store.putParticipant(
+          new ParticipantRecord("alice", true, -1, "127.0.0.1", 7001, null), false);
+      store.putParticipant(bob, false);
+      store.removeParticipant("alice", false);
+      store.putMembership(alice, false);
+      store.putMembership(new MembershipRecord("main", "bob", 1, 1), false);
+      store.endMembership(alice, 2, false);
+      store.putProgress(
+          new MembershipRecord("main", "bob", 1, 2), new long[] {2}, new long[] {250});
+      store.putExpiry("main", "bob", 1, 300, false);
+      store.putExpiry("main", "bob", 0, 50, false); // older than all that is left: pruned
       store.prune("main", 1, 1_000); // the last seq must be known even when messages are pruned
     }
     try (var store = RocksDbJournalStore.open(dir)) {
       var snap = store.load();
-      assertEquals(2L, snap.lastSeqByGroup().get("main"));
+      assertEquals(2L, snap.lastSeqByTarget().get("main"));
+      assertEquals(List.of(new GroupRecord("main", 30_000)), snap.groups());
+      assertEquals(List.of(bob), snap.participants());
+      assertEquals(List.of(new MembershipRecord("main", "bob", 1, 2)), snap.memberships());
+      assertEquals(List.of(new EndedMembership("main", "alice", 0, 2)), snap.ended());
       assertEquals(
-          List.of(new MemberRecord("main", "bob", 1, false, 150, 1, "127.0.0.1", 7002, "ab12")),
-          snap.members());
-      assertEquals(
-          List.of(2L), snap.recentByGroup().get("main").stream().map(StoredMessage::seq).toList());
+          List.of(2L), snap.recentByTarget().get("main").stream().map(StoredMessage::seq).toList());
       var r = store.read("main", 1, Long.MIN_VALUE, 10);
       assertEquals(List.of(2L), seqs(r));
       assertEquals(2, r.upTo());
+      assertEquals(250, store.deliveredAt("main", "bob", 2, Long.MAX_VALUE));
+      assertEquals(-1, store.deliveredAt("main", "bob", 3, Long.MAX_VALUE));
+      assertEquals(-1, store.deliveredAt("main", "bob", 2, 1)); // not within the period asked
+      assertTrue(store.expiredByMarker("main", "bob", 2, 299));
+      assertFalse(store.expiredByMarker("main", "bob", 2, 300));
+      assertFalse(store.expiredByMarker("main", "bob", 1, 0)); // at or before its cursor then
+      assertEquals(200, store.message("main", 2).timestamp());
+      assertNull(store.message("main", 1));
+    }
+  }
+
+  @Test
+  void aOneGroupJournalIsConvertedToParticipantsAndMemberships() throws Exception {
+    try (var store = RocksDbJournalStore.open(dir)) {
+      store.append(List.of(msg("main", 1, 100)), false);
+    }
+    // what the coordinator before groups wrote: U main 0x00 alice -> its member record
+    try (org.rocksdb.Options o = new org.rocksdb.Options();
+        org.rocksdb.RocksDB db = org.rocksdb.RocksDB.open(o, dir.toString())) {
+      byte[] host = "127.0.0.1".getBytes(StandardCharsets.UTF_8);
+      byte[] key = "Umain\0alice".getBytes(StandardCharsets.UTF_8);
+      byte[] value =
+          java.nio.ByteBuffer.allocate(8 + 1 + 8 + 8 + 4 + 2 + host.length + 2)
+              .putLong(0)
+              .put((byte) 0)
+              .putLong(90)
+              .putLong(1)
+              .putInt(7001)
+              .putShort((short) host.length)
+              .put(host)
+              .putShort((short) 0)
+              .array();
+      db.put(key, value);
+    }
+    try (var store = RocksDbJournalStore.open(dir)) {
+      var snap = store.load();
+      assertEquals(
+          List.of(new ParticipantRecord("alice", false, 90, "127.0.0.1", 7001, null)),
+          snap.participants());
+      assertEquals(List.of(new MembershipRecord("main", "alice", 0, 1)), snap.memberships());
+    }
+    try (var store = RocksDbJournalStore.open(dir)) {
+      assertEquals(1, store.load().participants().size(), "converted once, and kept");
     }
   }
 
@@ -170,7 +225,7 @@ class RocksDbJournalStoreTest {
       var r = store.read("main", 1, Long.MIN_VALUE, 1000);
       assertEquals(400, r.messages().size());
       assertEquals(400L, r.messages().get(399).seq());
-      assertEquals(400L, store.load().lastSeqByGroup().get("main"));
+      assertEquals(400L, store.load().lastSeqByTarget().get("main"));
     }
   }
 

@@ -51,10 +51,13 @@ public final class ProcessFixture implements AutoCloseable {
 
   public static final long POLL_MILLIS = 20;
 
-  /** `<ts> <group> #<seq> <sender>: <text>` */
+  /**
+   * `<ts> <group> #<seq> <sender>: <text>`, or for a direct message `<ts> @<recipient> #<seq>
+   * <sender>: <text>`: group 2 is the sequence space (a group, or {@code @ID}).
+   */
   public static final Pattern LOG_LINE =
       Pattern.compile(
-          "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z) ([A-Za-z0-9._-]+) #(\\d+) ([A-Za-z0-9._-]+): (.*)$",
+          "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z) (@?[A-Za-z0-9._-]+) #(\\d+) ([A-Za-z0-9._-]+): (.*)$",
           Pattern.DOTALL);
 
   public static final Pattern LISTENING =
@@ -64,7 +67,41 @@ public final class ProcessFixture implements AutoCloseable {
       Pattern.compile("^OK registered (\\S+) in group main, receiver on port (\\d+)$");
   public static final Pattern RECONNECTED =
       Pattern.compile("^OK reconnected (\\S+) to group main, receiver on port (\\d+)$");
-  public static final Pattern SENT = Pattern.compile("^OK sent #(\\d+)$");
+
+  /** msend's and send's OK line: {@code OK sent #SEQ to GROUP} or {@code OK sent #SEQ to @ID}. */
+  public static final Pattern SENT = Pattern.compile("^OK sent #(\\d+) to (@?[A-Za-z0-9._-]+)$");
+
+  /** A line of the {@code groups} listing. */
+  public static final Pattern GROUP_LINE =
+      Pattern.compile("^group ([A-Za-z0-9._-]+) members (\\d+) online (\\d+) td ([0-9.]+)$");
+
+  /** A line of the {@code members} listing. */
+  public static final Pattern MEMBER_LINE =
+      Pattern.compile("^member ([A-Za-z0-9._-]+) (online|offline)$");
+
+  /** A line of the {@code status} listing; group 3 is the delivered time. */
+  public static final Pattern STATUS_LINE =
+      Pattern.compile(
+          "^([A-Za-z0-9._-]+) (sent|expired|delivered (\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z))$");
+
+  public static final Pattern STATUS_RESULT =
+      Pattern.compile(
+          "^OK status (@?[A-Za-z0-9._-]+) #(\\d+): (\\d+) delivered, (\\d+) sent, (\\d+) expired$");
+
+  /** A membership event on the console: {@code GROUP: ID joined|left|offline|online}. */
+  public static final Pattern EVENT_NOTICE =
+      Pattern.compile("^([A-Za-z0-9._-]+): ([A-Za-z0-9._-]+) (joined|left|offline|online)$");
+
+  /** The notice to a sender: {@code delivered TARGET #SEQ}. */
+  public static final Pattern DELIVERED_NOTICE =
+      Pattern.compile("^delivered (@?[A-Za-z0-9._-]+) #(\\d+)$");
+
+  /** A console line that is a notice, not a listing line nor a result. */
+  public static boolean isNotice(String l) {
+    return EVENT_NOTICE.matcher(l).matches()
+        || DELIVERED_NOTICE.matcher(l).matches()
+        || l.startsWith("coordinator ");
+  }
 
   private static final String EOF = new String("<EOF>"); // compared by identity
 
@@ -172,6 +209,14 @@ public final class ProcessFixture implements AutoCloseable {
    * Writes a coordinator config (free port, td seconds, data dir in the temp dir) and starts it.
    */
   public Coordinator startCoordinator(String td) {
+    return startCoordinator(td, new String[0]);
+  }
+
+  /**
+   * As {@link #startCoordinator(String)}, with further {@code key = value} lines in the config
+   * (e.g. {@code heartbeat-timeout = 60}).
+   */
+  public Coordinator startCoordinator(String td, String... settings) {
     int port = freePort();
     Path dataDir = dir.resolve("coordinator-data-" + port);
     Path cfg =
@@ -186,7 +231,8 @@ public final class ProcessFixture implements AutoCloseable {
                 + "\n"
                 + "data-dir = "
                 + dataDir
-                + "\n");
+                + "\n"
+                + lines(settings));
     return startCoordinator(cfg, port);
   }
 
@@ -207,8 +253,25 @@ public final class ProcessFixture implements AutoCloseable {
    * participant.
    */
   public Participant startParticipant(String id, int coordinatorPort) {
-    Path cfg = writeFile(id + ".cfg", id + "\n" + id + ".log\n127.0.0.1 " + coordinatorPort + "\n");
+    return startParticipant(id, coordinatorPort, new String[0]);
+  }
+
+  /**
+   * As {@link #startParticipant(String, int)}, with further {@code key = value} lines in the config
+   * (e.g. {@code notify-delivered = off}).
+   */
+  public Participant startParticipant(String id, int coordinatorPort, String... settings) {
+    Path cfg =
+        writeFile(
+            id + ".cfg",
+            id + "\n" + id + ".log\n127.0.0.1 " + coordinatorPort + "\n" + lines(settings));
     return startParticipant(id, cfg, dir.resolve(id + ".log"));
+  }
+
+  private static String lines(String... settings) {
+    StringBuilder sb = new StringBuilder();
+    for (String l : settings) sb.append(l).append('\n');
+    return sb.toString();
   }
 
   public Participant startParticipant(String id, Path cfg, Path log) {
@@ -451,6 +514,22 @@ public final class ProcessFixture implements AutoCloseable {
       }
     }
 
+    /** Sends {@code kill -SIG} (e.g. STOP, CONT) to this process only. */
+    public void signal(String sig) {
+      try {
+        Process k =
+            new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+          fail("kill -" + sig + " " + process.pid() + " failed");
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
     /** SIGKILL (Process.destroyForcibly on this process only) and wait for it to be gone. */
     public void kill() {
       if (process.isAlive()) {
@@ -555,6 +634,9 @@ public final class ProcessFixture implements AutoCloseable {
 
     /** The receiver port of the last successful register/reconnect. */
     public volatile int lastPort;
+
+    /** The current group (the target of msend) as far as this test told it with {@link #use}. */
+    public volatile String current = "main";
 
     Participant(Proc proc, String id, Path cfg, Path log) {
       this.proc = proc;
@@ -662,15 +744,228 @@ public final class ProcessFixture implements AutoCloseable {
       assertEquals("OK deregistered " + id, command("deregister"));
     }
 
-    /** msend TEXT; checks `OK sent #SEQ` and returns SEQ. */
+    /** msend TEXT; checks `OK sent #SEQ to GROUP` (the current group) and returns SEQ. */
     public long msend(String text) {
-      return parseSent(expectOk("msend " + text));
+      return parseSent(expectOk("msend " + text), current);
     }
 
+    /** send ID TEXT; checks `OK sent #SEQ to @ID` and returns SEQ. */
+    public long send(String to, String text) {
+      return parseSent(expectOk("send " + to + " " + text), "@" + to);
+    }
+
+    /** The SEQ of an `OK sent #SEQ to TARGET` line, whatever its target. */
     static long parseSent(String r) {
       Matcher m = SENT.matcher(r);
-      assertTrue(m.matches(), "msend reply does not match 'OK sent #SEQ': [" + r + "]");
+      assertTrue(m.matches(), "reply does not match 'OK sent #SEQ to TARGET': [" + r + "]");
       return Long.parseLong(m.group(1));
+    }
+
+    /** The SEQ of an `OK sent #SEQ to TARGET` line; fails unless it names {@code target}. */
+    static long parseSent(String r, String target) {
+      long seq = parseSent(r);
+      assertEquals(target, SENT.matcher(r).replaceFirst("$2"), "target in [" + r + "]");
+      return seq;
+    }
+
+    // -------------------------------------------------------------- groups, listings, status
+
+    /**
+     * {@code create GROUP [TD]} ({@code tdArg} null: none); checks {@code OK created group GROUP
+     * (td TD s)} with {@code tdShown}.
+     */
+    public void create(String group, String tdArg, String tdShown) {
+      String cmd = "create " + group + (tdArg == null ? "" : " " + tdArg);
+      assertEquals("OK created group " + group + " (td " + tdShown + " s)", command(cmd), cmd);
+    }
+
+    public void join(String group) {
+      assertEquals("OK joined group " + group, command("join " + group));
+    }
+
+    public void leave(String group) {
+      assertEquals("OK left group " + group, command("leave " + group));
+    }
+
+    /** {@code use GROUP}; checks {@code OK sending to group GROUP}; msend then checks GROUP. */
+    public void use(String group) {
+      assertEquals("OK sending to group " + group, command("use " + group));
+      current = group;
+    }
+
+    /**
+     * Writes {@code cmd} and returns the lines printed before its result line (notices left out)
+     * and the result line.
+     */
+    public Listing listing(String cmd) {
+      assertNoStrayResult("before command [" + abbreviate(cmd) + "]");
+      proc.writeLine(cmd);
+      List<String> items = new ArrayList<>();
+      while (true) {
+        String l = proc.nextLine(COMMAND_TIMEOUT, x -> true, "result (OK/ERROR) of [" + cmd + "]");
+        if (isResult(l)) return new Listing(List.copyOf(items), l);
+        if (!isNotice(l)) items.add(l);
+      }
+    }
+
+    /**
+     * {@code groups}: checks every line's form, the name order and {@code OK N groups}; returns the
+     * lines.
+     */
+    public List<String> groups() {
+      Listing l = listing("groups");
+      assertEquals("OK " + l.lines().size() + " groups", l.result(), "groups: " + l);
+      List<String> names = new ArrayList<>();
+      for (String line : l.lines()) {
+        Matcher m = GROUP_LINE.matcher(line);
+        assertTrue(
+            m.matches(), "groups line [" + line + "] is not 'group NAME members N online M td TD'");
+        names.add(m.group(1));
+      }
+      List<String> sorted = new ArrayList<>(names);
+      Collections.sort(sorted);
+      assertEquals(sorted, names, "groups in name order");
+      return l.lines();
+    }
+
+    /** {@code members} (the current group). */
+    public List<String> members() {
+      return checkMembers(listing("members"), current);
+    }
+
+    /** {@code members GROUP}. */
+    public List<String> members(String group) {
+      return checkMembers(listing("members " + group), group);
+    }
+
+    private static List<String> checkMembers(Listing l, String group) {
+      assertEquals("OK " + l.lines().size() + " members in " + group, l.result(), "members: " + l);
+      List<String> ids = new ArrayList<>();
+      for (String line : l.lines()) {
+        Matcher m = MEMBER_LINE.matcher(line);
+        assertTrue(m.matches(), "members line [" + line + "] is not 'member ID online|offline'");
+        ids.add(m.group(1));
+      }
+      List<String> sorted = new ArrayList<>(ids);
+      Collections.sort(sorted);
+      assertEquals(sorted, ids, "members in ID order");
+      return l.lines();
+    }
+
+    /**
+     * {@code status TARGET #SEQ}: checks the lines' form and ID order and that the result line's
+     * counts match them.
+     */
+    public Status status(String target, long seq) {
+      String cmd = "status " + target + " #" + seq;
+      Listing l = listing(cmd);
+      Matcher r = STATUS_RESULT.matcher(l.result());
+      assertTrue(
+          r.matches(),
+          cmd + ": result is not 'OK status TARGET #SEQ: D delivered, S sent, E expired': " + l);
+      assertEquals(target, r.group(1), cmd + ": target in " + l.result());
+      assertEquals(seq, Long.parseLong(r.group(2)), cmd + ": seq in " + l.result());
+      int d = 0;
+      int se = 0;
+      int e = 0;
+      List<String> ids = new ArrayList<>();
+      for (String line : l.lines()) {
+        Matcher m = STATUS_LINE.matcher(line);
+        assertTrue(
+            m.matches(),
+            cmd + ": line [" + line + "] is not 'ID sent|expired|delivered TIMESTAMP'");
+        ids.add(m.group(1));
+        if (m.group(2).equals("sent")) se++;
+        else if (m.group(2).equals("expired")) e++;
+        else {
+          d++;
+          Instant.parse(m.group(3));
+        }
+      }
+      List<String> sorted = new ArrayList<>(ids);
+      Collections.sort(sorted);
+      assertEquals(sorted, ids, cmd + ": recipients in ID order");
+      assertEquals(
+          "OK status "
+              + target
+              + " #"
+              + seq
+              + ": "
+              + d
+              + " delivered, "
+              + se
+              + " sent, "
+              + e
+              + " expired",
+          l.result(),
+          cmd + ": counts in the result line match the lines " + l.lines());
+      return new Status(l.lines(), l.result());
+    }
+
+    /** Polls {@code status} until {@code cond} holds for its answer; returns that answer. */
+    public Status awaitStatus(String target, long seq, String what, Predicate<Status> cond) {
+      long deadline = System.nanoTime() + DELIVERY_TIMEOUT.toNanos();
+      Status s;
+      while (!cond.test(s = status(target, seq))) {
+        if (System.nanoTime() - deadline > 0) {
+          fail(
+              proc.name
+                  + ": status "
+                  + target
+                  + " #"
+                  + seq
+                  + " never became "
+                  + what
+                  + "; last: "
+                  + s
+                  + "\n"
+                  + proc.describe());
+        }
+        sleepQuietly(100);
+      }
+      return s;
+    }
+
+    // -------------------------------------------------------------- notices
+
+    /** How many console lines this participant has printed so far (a mark for notices). */
+    public int mark() {
+      return proc.stdoutLines().size();
+    }
+
+    /** Console lines printed since {@code mark} that are notices. */
+    public List<String> noticesSince(int mark) {
+      List<String> all = proc.stdoutLines();
+      List<String> out = new ArrayList<>();
+      for (String l : all.subList(Math.min(mark, all.size()), all.size()))
+        if (isNotice(l)) out.add(l);
+      return out;
+    }
+
+    /** Waits until the console has printed exactly {@code notice} as a line since {@code mark}. */
+    public void awaitNotice(int mark, String notice) {
+      await(
+          DELIVERY_TIMEOUT,
+          proc.name + ": console notice [" + notice + "]; notices so far " + noticesSince(mark),
+          () -> noticesSince(mark).contains(notice));
+    }
+
+    /** Waits for {@code notice} anywhere in the console's output so far. */
+    public void awaitNotice(String notice) {
+      awaitNotice(0, notice);
+    }
+
+    /** Fails if the console printed {@code notice} since {@code mark}. */
+    public void assertNoNotice(int mark, String notice) {
+      List<String> n = noticesSince(mark);
+      assertTrue(!n.contains(notice), proc.name + ": unexpected notice [" + notice + "] in " + n);
+    }
+
+    /** Log entries of one sequence space (a group, or {@code @ID}). */
+    public List<LogEntry> logOf(String target) {
+      List<LogEntry> out = new ArrayList<>();
+      for (LogEntry e : logEntries()) if (e.group().equals(target)) out.add(e);
+      return out;
     }
 
     /**
@@ -783,6 +1078,39 @@ public final class ProcessFixture implements AutoCloseable {
 
     public boolean isAlive() {
       return proc.isAlive();
+    }
+  }
+
+  /** What a command printed: the lines before its result (notices left out) and the result. */
+  public record Listing(List<String> lines, String result) {}
+
+  /** A {@code status} answer: one line per recipient, and the result line. */
+  public record Status(List<String> lines, String result) {
+    /** The line of {@code id}, or null. */
+    public String of(String id) {
+      for (String l : lines) if (l.startsWith(id + " ")) return l;
+      return null;
+    }
+
+    /** {@code id}'s state word: sent, expired or delivered. */
+    public String stateOf(String id) {
+      String l = of(id);
+      return l == null ? null : l.substring(id.length() + 1).split(" ")[0];
+    }
+
+    /** {@code id}'s delivered time, or null. */
+    public Instant deliveredAt(String id) {
+      String l = of(id);
+      if (l == null) return null;
+      Matcher m = STATUS_LINE.matcher(l);
+      return m.matches() && m.group(3) != null ? Instant.parse(m.group(3)) : null;
+    }
+
+    /** {@code status}'s lines with every delivered time replaced by {@code T}. */
+    public List<String> shapes() {
+      List<String> out = new ArrayList<>();
+      for (String l : lines) out.add(l.replaceAll(" delivered \\S+$", " delivered T"));
+      return out;
     }
   }
 

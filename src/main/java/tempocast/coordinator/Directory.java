@@ -251,17 +251,14 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     if (c instanceof ClientCommand.Register r) {
       return register(r, h.caller(), replyTo);
     }
-    if (c instanceof ClientCommand.ListGroups) {
+    String member = c.member();
+    boolean anyone = member.isEmpty(); // GROUPS and MEMBERS from nc, naming nobody
+    if (anyone && c instanceof ClientCommand.ListGroups) {
       return listGroups(replyTo);
     }
-    if (c instanceof ClientCommand.Members m) {
-      ActorRef<GroupManager.Command> g = group(m.group(), replyTo);
-      if (g != null) {
-        g.tell(new GroupManager.ListMembers(replyTo));
-      }
-      return this;
+    if (anyone && c instanceof ClientCommand.Members m) {
+      return listMembers(m, replyTo);
     }
-    String member = c.member();
     Entry e = participants.get(member);
     if (e == null) {
       replyTo.tell(
@@ -275,6 +272,12 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
               Reply.ErrorCode.FORBIDDEN,
               member + " is protected by a secret: send AUTH with it on this connection first"));
       return this;
+    }
+    if (c instanceof ClientCommand.ListGroups) {
+      return listGroups(replyTo);
+    }
+    if (c instanceof ClientCommand.Members m) {
+      return listMembers(m, replyTo);
     }
     if (c instanceof ClientCommand.MSend s) {
       ActorRef<GroupManager.Command> g = group(s.group(), replyTo);
@@ -443,6 +446,14 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
         g,
         s.replyTo(),
         joined -> new Reply.Created(s.group(), s.tdMillis(), joined.joinSeq() + 1));
+    return this;
+  }
+
+  private Behavior<Command> listMembers(ClientCommand.Members m, ActorRef<Reply> replyTo) {
+    ActorRef<GroupManager.Command> g = group(m.group(), replyTo);
+    if (g != null) {
+      g.tell(new GroupManager.ListMembers(replyTo));
+    }
     return this;
   }
 

@@ -164,14 +164,14 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       return ask(cmd, CommandCodec.leave(l.group(), id));
     }
     if (cmd instanceof ConsoleCommand.Groups) {
-      return ask(cmd, CommandCodec.GROUPS);
+      return ask(cmd, CommandCodec.groups(settings.id()));
     }
     if (cmd instanceof ConsoleCommand.Members m) {
-      return ask(cmd, CommandCodec.members(m.group() == null ? current : m.group()));
+      return ask(cmd, CommandCodec.members(m.group() == null ? current : m.group(), settings.id()));
     }
     if (cmd instanceof ConsoleCommand.Use u) {
       // local state, but only for a group this participant is a member of
-      return ask(cmd, CommandCodec.members(u.group()));
+      return ask(cmd, CommandCodec.members(u.group(), settings.id()));
     }
     if (cmd instanceof ConsoleCommand.Status st) {
       return ask(cmd, CommandCodec.status(id, st.target(), st.seq()));

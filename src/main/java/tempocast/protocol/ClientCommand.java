@@ -40,11 +40,14 @@ public sealed interface ClientCommand {
    */
   record Status(String member, String target, long seq) implements ClientCommand {}
 
-  record Members(String group) implements ClientCommand {}
+  /**
+   * The group's members; {@code member} (may be "") asks as that participant, which must then be
+   * registered (a console always names itself; a person with nc need not).
+   */
+  record Members(String group, String member) implements ClientCommand {}
 
-  enum ListGroups implements ClientCommand {
-    INSTANCE
-  }
+  /** Every group; {@code member} as for {@link Members}. */
+  record ListGroups(String member) implements ClientCommand {}
 
   enum Ping implements ClientCommand {
     INSTANCE

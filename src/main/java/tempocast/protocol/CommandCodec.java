@@ -70,14 +70,20 @@ public final class CommandCodec {
         }
       case "MEMBERS":
         {
-          String[] f = fields(line, 2, "MEMBERS GROUP");
-          return new ClientCommand.Members(group(f[1]));
+          String[] f = line.split(" ", -1);
+          if (f.length != 2 && f.length != 3) {
+            throw bad("usage: MEMBERS GROUP [MEMBER]");
+          }
+          return new ClientCommand.Members(group(f[1]), f.length == 3 ? member(f[2]) : "");
         }
       case "GROUPS":
-        if (sp >= 0) {
-          throw bad("GROUPS takes no arguments");
+        {
+          String[] f = line.split(" ", -1);
+          if (f.length > 2) {
+            throw bad("usage: GROUPS [MEMBER]");
+          }
+          return new ClientCommand.ListGroups(f.length == 2 ? member(f[1]) : "");
         }
-        return ClientCommand.ListGroups.INSTANCE;
       case "PING":
         if (sp >= 0) {
           throw bad("PING takes no arguments");
@@ -179,11 +185,13 @@ public final class CommandCodec {
     return "STATUS " + member + " " + target + " " + seq;
   }
 
-  public static String members(String group) {
-    return "MEMBERS " + group;
+  public static String members(String group, String member) {
+    return "MEMBERS " + group + " " + member;
   }
 
-  public static final String GROUPS = "GROUPS";
+  public static String groups(String member) {
+    return "GROUPS " + member;
+  }
 
   /** Checks the rules every message text obeys, wherever it comes from. */
   public static void checkText(byte[] text) throws ProtocolException {

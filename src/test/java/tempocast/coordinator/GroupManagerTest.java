@@ -148,7 +148,7 @@ class GroupManagerTest {
     kit.createTestProbe()
         .awaitAssert(
             () -> {
-              String members = f.call(new ClientCommand.Members("main"));
+              String members = f.call(new ClientCommand.Members("main", ""));
               assertTrue(members.contains(" " + member + " online"), members);
               return null;
             });

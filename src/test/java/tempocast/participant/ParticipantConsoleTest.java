@@ -118,9 +118,9 @@ class ParticipantConsoleTest {
     replies.put("CREATE fast alice 2.5", "OK CREATED fast 2.5 1");
     replies.put("JOIN other alice", "OK JOINED other alice 12");
     replies.put("LEAVE other alice", "OK LEFT other alice");
-    replies.put("GROUPS", "OK GROUPS 2 fast 1 0 2.5 main 3 2 10");
-    replies.put("MEMBERS main", "OK MEMBERS main 2 alice online bob offline");
-    replies.put("MEMBERS team", "OK MEMBERS team 1 alice offline");
+    replies.put("GROUPS alice", "OK GROUPS 2 fast 1 0 2.5 main 3 2 10");
+    replies.put("MEMBERS main alice", "OK MEMBERS main 2 alice online bob offline");
+    replies.put("MEMBERS team alice", "OK MEMBERS team 1 alice offline");
     replies.put(
         "STATUS alice team 3",
         "OK STATUS team 3 3 alice delivered:1763719200123 bob sent carol expired");
@@ -146,10 +146,10 @@ class ParticipantConsoleTest {
             "CREATE fast alice 2.5",
             "JOIN other alice",
             "LEAVE other alice",
-            "GROUPS",
-            "MEMBERS main",
-            "MEMBERS team",
-            "MEMBERS team",
+            "GROUPS alice",
+            "MEMBERS main alice",
+            "MEMBERS team alice",
+            "MEMBERS team alice",
             "STATUS alice team 3"),
         received);
   }
@@ -160,7 +160,7 @@ class ParticipantConsoleTest {
     replies.put("JOIN nope", "ERROR unknown-group no group nope");
     replies.put("JOIN main", "ERROR already-member alice is in main");
     replies.put("LEAVE team", "ERROR not-member alice is not in team");
-    replies.put("MEMBERS team", "OK MEMBERS team 1 bob online");
+    replies.put("MEMBERS team alice", "OK MEMBERS team 1 bob online");
     replies.put("MEMBERS nope", "ERROR unknown-group no group nope");
     replies.put("STATUS alice main 9", "ERROR no-message no message 9 in main");
     replies.put("STATUS alice @bob 1", "ERROR not-sender carol sent it");
@@ -181,7 +181,7 @@ class ParticipantConsoleTest {
     assertError(console("msend hi"), "not online", "nothing was sent");
     assertError(console("send bob hi"), "not online", "nothing was sent");
     // use of a group one is not in did not change the current group
-    replies.put("MEMBERS main", "OK MEMBERS main 0");
+    replies.put("MEMBERS main alice", "OK MEMBERS main 0");
     assertEquals("OK 0 members in main", console("members"));
     assertTrue(received.stream().noneMatch(l -> l.startsWith("MSEND") || l.startsWith("SEND")));
   }
@@ -190,7 +190,7 @@ class ParticipantConsoleTest {
   void sendsSayWhereTheyWentAndRegisterStillJoinsMain() {
     replies.put("REGISTER main alice 127.0.0.1 ", "OK REGISTERED main alice 1");
     replies.put("MSEND main alice ", "OK SENT main 7");
-    replies.put("MEMBERS team", "OK MEMBERS team 2 alice online bob online");
+    replies.put("MEMBERS team alice", "OK MEMBERS team 2 alice online bob online");
     replies.put("MSEND team alice ", "OK SENT team 3");
     replies.put("SEND alice bob ", "OK SENT @bob 1");
     replies.put("SEND alice nobody ", "ERROR not-registered nobody is not registered");

@@ -107,30 +107,30 @@ class CommandCodecTest {
             new ClientCommand.Create("fast", "alice", 2_500),
             new ClientCommand.Join("team", "bob"),
             new ClientCommand.Leave("team", "bob"),
-            new ClientCommand.Members("team"),
+            new ClientCommand.Members("team", "alice"),
             new ClientCommand.Status("alice", "team", 3),
             new ClientCommand.Status("alice", "@bob", 1),
-            ClientCommand.ListGroups.INSTANCE);
+            new ClientCommand.ListGroups("alice"));
     List<String> lines =
         List.of(
             CommandCodec.create("team", "alice", -1),
             CommandCodec.create("fast", "alice", 2_500),
             CommandCodec.join("team", "bob"),
             CommandCodec.leave("team", "bob"),
-            CommandCodec.members("team"),
+            CommandCodec.members("team", "alice"),
             CommandCodec.status("alice", "team", 3),
             CommandCodec.status("alice", "@bob", 1),
-            CommandCodec.GROUPS);
+            CommandCodec.groups("alice"));
     assertEquals(
         List.of(
             "CREATE team alice -",
             "CREATE fast alice 2.5",
             "JOIN team bob",
             "LEAVE team bob",
-            "MEMBERS team",
+            "MEMBERS team alice",
             "STATUS alice team 3",
             "STATUS alice @bob 1",
-            "GROUPS"),
+            "GROUPS alice"),
         lines);
     for (int i = 0; i < cmds.size(); i++) {
       assertEquals(cmds.get(i), CommandCodec.parse(lines.get(i)), lines.get(i));
@@ -161,8 +161,9 @@ class CommandCodecTest {
     assertBad("LEAVE team bob extra", "usage: LEAVE");
     assertBad("LEAVE team b:ob", "invalid member");
     assertBad("MEMBERS", "usage: MEMBERS");
-    assertBad("MEMBERS a b", "usage: MEMBERS");
-    assertBad("GROUPS all", "no arguments");
+    assertBad("MEMBERS a b c", "usage: MEMBERS");
+    assertBad("MEMBERS a b:c", "invalid member");
+    assertBad("GROUPS all of them", "usage: GROUPS");
     assertBad("STATUS alice team", "usage: STATUS");
     assertBad("STATUS alice team 0", "invalid SEQ");
     assertBad("STATUS alice team #3", "invalid SEQ");

@@ -19,7 +19,6 @@ public record CoordinatorSettings(
     Duration connectTimeout,
     Duration askTimeout,
     Duration pruneInterval,
-    Duration cursorFlushInterval,
     int maxAppendBatch) {
 
   public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
@@ -39,7 +38,6 @@ public record CoordinatorSettings(
         c.getDuration("connect-timeout"),
         c.getDuration("ask-timeout"),
         c.getDuration("prune-interval"),
-        c.getDuration("cursor-flush-interval"),
         c.getInt("max-append-batch"));
   }
 

@@ -124,10 +124,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private record PresenceSaved(ActorRef<Reply> replyTo, Reply ok, MessageJournal.Saved saved)
       implements Command {}
 
-  private enum FlushCursors implements Command {
-    INSTANCE
-  }
-
   private enum Reattach implements Command {
     INSTANCE
   }
@@ -320,7 +316,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         .onMessage(LeftTarget.class, this::onLeftTarget)
         .onMessage(SendDirect.class, this::onSendDirect)
         .onMessage(Notice.class, this::onNotice)
-        .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
         .onMessageEquals(Reattach.INSTANCE, this::onReattach)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onSignal(PostStop.class, s -> onPostStop())
@@ -373,7 +368,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
             (l, err) ->
                 err == null
                     ? new LinkUp(attempt, l)
-                    : new LinkFailed(attempt, Failures.firstMessage(err)));
+                    : new LinkFailed(attempt, Failures.firstMessage(Failures.unwrap(err))));
   }
 
   private Behavior<Command> onLinkUp(LinkUp up) {
@@ -464,6 +459,8 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private Behavior<Command> onRegisterJoined(RegisterJoined j) {
     Register r = j.register();
     if (!j.inbox().ok()) {
+      journal.tell(new MessageJournal.RemoveParticipant(id, null));
+      directory.tell(new Directory.Deregistered(id, getContext().getSelf()));
       r.replyTo().tell(j.inbox().error());
       return Behaviors.stopped();
     }
@@ -532,8 +529,10 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
             "cannot connect to the receiver at " + host + ":" + port + ": " + f.reason());
     if (pendingRegister != null) {
       pendingRegister = null;
+      // The registration never took effect: the ID is free before the participant hears why.
+      directory.tell(new Directory.Deregistered(id, getContext().getSelf()));
       replyTo.tell(error);
-      return Behaviors.stopped(); // the registration never took effect
+      return Behaviors.stopped();
     }
     // It asked to be online at an address that does not answer: it is offline now, as its
     // participant, which released that address, believes too.
@@ -952,19 +951,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   /**
-   * Cursors reach the journal, with their acknowledgement times, at most once per flush interval,
-   * and only when they moved: many idle or offline participants cost no timer ticks.
+   * A cursor reaches the journal, with its acknowledgement times, as soon as it moves: so that a
+   * message a receiver acknowledged shows as delivered at once, and its sender hears of it at once.
+   * The journal writes every cursor that moved meanwhile in one write with its next group commit.
    */
   private void markCursorDirty(Subscription s) {
     s.cursorDirty = true;
-    if (!timers.isTimerActive(FlushCursors.INSTANCE)) {
-      timers.startSingleTimer(FlushCursors.INSTANCE, settings.cursorFlushInterval());
-    }
-  }
-
-  private Behavior<Command> onFlushCursors() {
     flushCursors();
-    return this;
   }
 
   /**

@@ -68,10 +68,14 @@ public interface JournalStore extends AutoCloseable {
   void endMembership(MembershipRecord membership, long endSeq, boolean sync);
 
   /**
-   * A member's cursor moved to {@code cursor}; {@code ackSeqs[i]} was acknowledged at {@code
-   * ackTimes[i]} (coordinator time): the delivered times that delivery states are derived from.
+   * A member's cursor moved to {@code membership.cursor()}; {@code ackSeqs[i]} was acknowledged at
+   * {@code ackTimes[i]} (coordinator time): the delivered times that delivery states are derived
+   * from.
    */
-  void putProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes);
+  record Progress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes) {}
+
+  /** Writes cursor moves, many at once; no fsync (a lagging cursor only means a resend). */
+  void putProgress(List<Progress> batch);
 
   /**
    * The member came back later than td: of what came after {@code afterSeq}, the messages older

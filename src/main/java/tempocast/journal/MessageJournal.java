@@ -156,6 +156,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   private final Map<String, ParticipantRecord> participants = new HashMap<>();
   private final Map<String, Map<String, MembershipRecord>> members = new HashMap<>();
   private final List<Append> pending = new ArrayList<>();
+  private final List<JournalStore.Progress> progress = new ArrayList<>();
 
   private MessageJournal(
       ActorContext<Command> ctx,
@@ -203,7 +204,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   private Behavior<Command> onAppend(Append a) {
     // Group commit: the Flush we send ourselves queues behind every Append already in the
     // mailbox, so one write (and one fsync) covers all of them.
-    if (pending.isEmpty()) {
+    if (pending.isEmpty() && progress.isEmpty()) {
       getContext().getSelf().tell(Flush.INSTANCE);
     }
     pending.add(a);
@@ -219,6 +220,11 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   }
 
   private void flush() {
+    if (!progress.isEmpty()) {
+      List<JournalStore.Progress> moves = List.copyOf(progress);
+      progress.clear();
+      reply(null, () -> store.putProgress(moves));
+    }
     if (pending.isEmpty()) {
       return;
     }
@@ -337,7 +343,11 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       return this;
     }
     target.put(m.member(), m);
-    reply(null, () -> store.putProgress(m, s.ackSeqs(), s.ackTimes()));
+    // Written with the next group commit: one write for every cursor that moved meanwhile.
+    if (pending.isEmpty() && progress.isEmpty()) {
+      getContext().getSelf().tell(Flush.INSTANCE);
+    }
+    progress.add(new JournalStore.Progress(m, s.ackSeqs(), s.ackTimes()));
     return this;
   }
 

@@ -441,20 +441,22 @@ public final class RocksDbJournalStore implements JournalStore {
   }
 
   @Override
-  public void putProgress(MembershipRecord m, long[] ackSeqs, long[] ackTimes) {
+  public void putProgress(List<Progress> batch) {
     try (WriteBatch wb = new WriteBatch()) {
-      wb.put(key('V', m.target(), m.member()), encodeMembership(m));
-      for (int i = 0; i < ackSeqs.length; i++) {
-        wb.put(
-            key('A', m.target(), m.member(), ackSeqs[i]),
-            ByteBuffer.allocate(9).put(VERSION).putLong(ackTimes[i]).array());
+      for (Progress p : batch) {
+        MembershipRecord m = p.membership();
+        wb.put(key('V', m.target(), m.member()), encodeMembership(m));
+        for (int i = 0; i < p.ackSeqs().length; i++) {
+          wb.put(
+              key('A', m.target(), m.member(), p.ackSeqs()[i]),
+              ByteBuffer.allocate(9).put(VERSION).putLong(p.ackTimes()[i]).array());
+        }
       }
       // Cursor moves need no fsync: a cursor that lags after a crash only means a resend, which
       // the receiver drops by sequence number.
-      write(false, wb, "cannot write the cursor of " + m.member());
+      write(false, wb, "cannot write cursors");
     } catch (RocksDBException e) {
-      throw new StoreException(
-          "cannot write the cursor of " + m.member() + ": " + e.getMessage(), e);
+      throw new StoreException("cannot write cursors: " + e.getMessage(), e);
     }
   }
 

@@ -79,7 +79,6 @@ final class GroupFixture {
             Duration.ofSeconds(1),
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
-            Duration.ofMillis(100),
             1000);
     this.journal =
         kit.spawn(

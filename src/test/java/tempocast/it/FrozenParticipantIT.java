@@ -83,7 +83,7 @@ class FrozenParticipantIT extends ItBase {
       // The coordinator notices the silence and takes dee offline; the others go on meanwhile.
       await(
           "the coordinator to take dee offline",
-          () -> c.proc.stderr().contains("Member [dee] offline"),
+          () -> c.proc.stderr().contains("Participant [dee] offline"),
           failure);
       int atDrop = acknowledged.size();
       await(

@@ -130,7 +130,8 @@ class ManyMembersIT extends ItBase {
         long last = -1;
         while ((line = in.readLine()) != null) {
           if (line.startsWith("HELLO ")) {
-            member = line.split(" ")[2];
+            String[] f = line.split(" ");
+            member = f[f.length - 1]; // HELLO MEMBER
             counts.computeIfAbsent(member, m -> new AtomicInteger());
           } else if (line.startsWith("MSG ")) {
             last = Long.parseLong(line.split(" ", 4)[2]);

@@ -230,7 +230,7 @@ class ProtocolAbuseIT extends ItBase {
             cmd.expectLine("REGISTER reply"),
             "NEXTSEQ is the next seq");
         try (RawLineSocket d = new RawLineSocket(recv.accept())) {
-          assertEquals("HELLO main raw", d.expectLine("HELLO"));
+          assertEquals("HELLO raw", d.expectLine("HELLO"));
 
           long before = System.currentTimeMillis();
           assertEquals(2, alice.msend("hello raw"));

@@ -133,8 +133,8 @@ class MessageJournalRestartTest {
     }
 
     @Override
-    public void putProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes) {
-      real.putProgress(membership, ackSeqs, ackTimes);
+    public void putProgress(List<Progress> batch) {
+      real.putProgress(batch);
     }
 
     @Override

@@ -86,7 +86,9 @@ class RocksDbJournalStoreTest {
       store.putMembership(new MembershipRecord("main", "bob", 1, 1), false);
       store.endMembership(alice, 2, false);
       store.putProgress(
-          new MembershipRecord("main", "bob", 1, 2), new long[] {2}, new long[] {250});
+          List.of(
+              new JournalStore.Progress(
+                  new MembershipRecord("main", "bob", 1, 2), new long[] {2}, new long[] {250})));
       store.putExpiry("main", "bob", 1, 300, false);
       store.putExpiry("main", "bob", 0, 50, false); // older than all that is left: pruned
       store.prune("main", 1, 1_000); // the last seq must be known even when messages are pruned

@@ -423,18 +423,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     } else if (replyTo == null) {
       journal.tell(new MessageJournal.SaveParticipant(record(), null));
     } else {
-      Reply ok = pendingOk;
-      getContext()
-          .ask(
-              MessageJournal.Saved.class,
-              journal,
-              settings.askTimeout(),
-              ref -> new MessageJournal.SaveParticipant(record(), ref),
-              (saved, err) ->
-                  new PresenceSaved(
-                      replyTo,
-                      ok,
-                      err == null ? saved : new MessageJournal.Saved(err.getMessage())));
+      savePresence(replyTo, pendingOk);
     }
     pumpAll();
     return this;
@@ -587,6 +576,12 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     stopRetrying();
     tellManagers(false, false);
+    savePresence(d.replyTo(), new Reply.Disconnected(d.group(), id));
+    return this;
+  }
+
+  /** Stores the participant's presence, then answers {@code ok}, or says it could not. */
+  private void savePresence(ActorRef<Reply> replyTo, Reply ok) {
     getContext()
         .ask(
             MessageJournal.Saved.class,
@@ -595,10 +590,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
             ref -> new MessageJournal.SaveParticipant(record(), ref),
             (saved, err) ->
                 new PresenceSaved(
-                    d.replyTo(),
-                    new Reply.Disconnected(d.group(), id),
-                    err == null ? saved : new MessageJournal.Saved(err.getMessage())));
-    return this;
+                    replyTo, ok, err == null ? saved : new MessageJournal.Saved(err.getMessage())));
   }
 
   private void stopRetrying() {

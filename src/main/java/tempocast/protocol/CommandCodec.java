@@ -97,37 +97,38 @@ public final class CommandCodec {
   }
 
   private static ClientCommand parseMSend(String line, int sp) throws ProtocolException {
-    // MSEND GROUP MEMBER MSGID TEXT: the text is everything after the fourth space, kept exactly.
-    int a = sp;
-    int b = a < 0 ? -1 : line.indexOf(' ', a + 1);
-    int c = b < 0 ? -1 : line.indexOf(' ', b + 1);
-    int d = c < 0 ? -1 : line.indexOf(' ', c + 1);
-    if (d < 0) {
-      throw bad("usage: MSEND GROUP MEMBER MSGID TEXT (MSGID may be -)");
-    }
-    String group = group(line.substring(a + 1, b));
-    String member = member(line.substring(b + 1, c));
-    String msgId = msgId(line.substring(c + 1, d));
-    byte[] text = line.substring(d + 1).getBytes(StandardCharsets.UTF_8);
-    checkText(text);
-    return new ClientCommand.MSend(group, member, msgId, text);
+    String[] f = headAndText(line, sp, "usage: MSEND GROUP MEMBER MSGID TEXT (MSGID may be -)");
+    return new ClientCommand.MSend(group(f[0]), member(f[1]), msgId(f[2]), text(f[3]));
   }
 
   private static ClientCommand parseSend(String line, int sp) throws ProtocolException {
-    // SEND MEMBER TO MSGID TEXT: the text is everything after the fourth space, kept exactly.
-    int a = sp;
-    int b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+    String[] f = headAndText(line, sp, "usage: SEND MEMBER TO MSGID TEXT (MSGID may be -)");
+    return new ClientCommand.Send(member(f[0]), member(f[1]), msgId(f[2]), text(f[3]));
+  }
+
+  /**
+   * The three fields after the verb, then the text: everything after the fourth space, kept exactly
+   * (spaces and tabs too).
+   */
+  private static String[] headAndText(String line, int sp, String usage) throws ProtocolException {
+    int b = sp < 0 ? -1 : line.indexOf(' ', sp + 1);
     int c = b < 0 ? -1 : line.indexOf(' ', b + 1);
     int d = c < 0 ? -1 : line.indexOf(' ', c + 1);
     if (d < 0) {
-      throw bad("usage: SEND MEMBER TO MSGID TEXT (MSGID may be -)");
+      throw bad(usage);
     }
-    String member = member(line.substring(a + 1, b));
-    String to = member(line.substring(b + 1, c));
-    String msgId = msgId(line.substring(c + 1, d));
-    byte[] text = line.substring(d + 1).getBytes(StandardCharsets.UTF_8);
+    return new String[] {
+      line.substring(sp + 1, b),
+      line.substring(b + 1, c),
+      line.substring(c + 1, d),
+      line.substring(d + 1)
+    };
+  }
+
+  private static byte[] text(String s) throws ProtocolException {
+    byte[] text = s.getBytes(StandardCharsets.UTF_8);
     checkText(text);
-    return new ClientCommand.Send(member, to, msgId, text);
+    return text;
   }
 
   private static String msgId(String field) throws ProtocolException {

@@ -363,35 +363,46 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     return this;
   }
 
-  /** Tells the senders of the oldest messages that have reached every recipient, in order. */
+  /**
+   * Tells the senders of the oldest messages that have reached every recipient, in order: one
+   * notice per message, gathered into one delivery per sender. A member's cursor never goes below
+   * where its membership began, so "every member acknowledged seq" is "the lowest cursor is at
+   * least seq".
+   */
   private void noticeDelivered() {
-    while (!pending.isEmpty()) {
-      Pending p = pending.peekFirst();
-      if (!p.undeliverable) {
-        String holdingUp = holdingUp(p.seq);
-        if (holdingUp != null) {
-          blocking = holdingUp;
-          return;
-        }
-        directory.tell(
-            new Directory.ToParticipant(
-                p.sender,
-                new ParticipantSession.Notice(Lines.line(DeliveryCodec.delivered(target, p.seq)))));
-      }
-      pending.pollFirst();
+    if (pending.isEmpty()) {
+      blocking = null;
+      return;
     }
-    blocking = null;
-  }
-
-  /** A recipient of message {@code seq} that has not acknowledged it yet, or null. */
-  private String holdingUp(long seq) {
+    long lowest = Long.MAX_VALUE;
+    String lowestMember = null;
     for (Map.Entry<String, Member> e : members.entrySet()) {
-      Member m = e.getValue();
-      if (m.joinSeq < seq && m.acked < seq) {
-        return e.getKey();
+      if (e.getValue().acked < lowest) {
+        lowest = e.getValue().acked;
+        lowestMember = e.getKey();
       }
     }
-    return null;
+    Map<String, org.apache.pekko.util.ByteStringBuilder> notices = new HashMap<>();
+    while (!pending.isEmpty()
+        && (pending.peekFirst().seq <= lowest || pending.peekFirst().undeliverable)) {
+      Pending p = pending.pollFirst();
+      if (!p.undeliverable) {
+        notices
+            .computeIfAbsent(p.sender, x -> new org.apache.pekko.util.ByteStringBuilder())
+            .append(Lines.line(DeliveryCodec.delivered(target, p.seq)));
+      }
+    }
+    blocking = pending.isEmpty() ? null : lowestMember;
+    notices.forEach(
+        (sender, lines) -> {
+          ParticipantSession.Notice n = new ParticipantSession.Notice(lines.result());
+          Member m = members.get(sender);
+          if (m != null && m.session != null) {
+            m.session.tell(n);
+          } else {
+            directory.tell(new Directory.ToParticipant(sender, n)); // a direct message's sender
+          }
+        });
   }
 
   private Behavior<Command> onExpired(Expired e) {

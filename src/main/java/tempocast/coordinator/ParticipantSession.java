@@ -201,6 +201,8 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       this.target = target;
       this.joinSeq = joinSeq;
       this.cursor = cursor;
+      this.sentUpTo = cursor;
+      this.lastSent = cursor;
       this.headSeq = Math.max(cursor, headSeq);
       this.tdMillis = tdMillis;
       this.manager = manager;
@@ -222,6 +224,14 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private final String id;
   private final String secretHash;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+
+  /** The subscriptions with more stored than sent: the only ones a pump has work for. */
+  private final java.util.Set<Subscription> behind = new java.util.LinkedHashSet<>();
+
+  /** Over every subscription: seqs sent and not yet acknowledged, and their bytes. */
+  private long inFlightMessages;
+
+  private long inFlightBytes;
 
   private String host;
   private int port;
@@ -406,7 +416,10 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       s.reading = false;
       s.inFlightRuns.clear();
       s.inFlightBytes = 0;
+      track(s);
     }
+    inFlightMessages = 0;
+    inFlightBytes = 0;
     lost = false;
     reattachAttempts = 0;
     link = up.link();
@@ -755,9 +768,9 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       Subscription s = subscriptions.remove(l.target());
       if (s != null) {
         // What was in flight of it no longer counts against the window.
-        s.inFlightRuns.clear();
-        s.inFlightBytes = 0;
-        s.lastSent = s.cursor;
+        inFlightMessages -= s.lastSent - s.cursor;
+        inFlightBytes -= s.inFlightBytes;
+        behind.remove(s);
       }
     }
     l.replyTo().tell(l.left().reply());
@@ -791,6 +804,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     long previousHead = s.headSeq;
     s.headSeq = Math.max(s.headSeq, msgs.get(msgs.size() - 1).seq());
+    track(s);
     if (!online || s.reading || s.sentUpTo < previousHead) {
       pump(s); // behind: the journal has these, and pump reads them in order
       return this;
@@ -810,10 +824,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
           out = new ByteStringBuilder();
         }
         out.append(d.lines().get(i));
-        s.lastSent = m.seq();
+        moveLastSent(s, m.seq());
       }
       s.sentUpTo = m.seq();
     }
+    track(s);
     if (out != null) {
       send(s, out.result());
     }
@@ -828,12 +843,14 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     long acked = Math.min(a.seq(), s.lastSent); // never past what was sent
     if (acked > s.cursor) {
-      s.cursor = acked;
+      moveCursor(s, acked);
       s.acks.add(new long[] {acked, clock.millis()});
       markCursorDirty(s);
     }
     while (!s.inFlightRuns.isEmpty() && s.inFlightRuns.peekFirst()[0] <= s.cursor) {
-      s.inFlightBytes -= s.inFlightRuns.pollFirst()[1];
+      long bytes = s.inFlightRuns.pollFirst()[1];
+      s.inFlightBytes -= bytes;
+      inFlightBytes -= bytes;
     }
     skipUnowed(s);
     pumpAll(); // room in the window is room for every target
@@ -845,24 +862,46 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
    */
   private void skipUnowed(Subscription s) {
     if (s.lastSent <= s.cursor && s.sentUpTo > s.cursor) {
-      s.cursor = s.sentUpTo;
-      s.lastSent = s.sentUpTo;
+      moveCursor(s, s.sentUpTo);
+      moveLastSent(s, s.sentUpTo);
       markCursorDirty(s);
     }
   }
 
   private void pumpAll() {
-    for (Subscription s : subscriptions.values()) {
+    if (behind.isEmpty()) {
+      return;
+    }
+    for (Subscription s : List.copyOf(behind)) {
       pump(s);
     }
+  }
+
+  /** Keeps {@link #behind} up to date after a subscription's head or sent position moved. */
+  private void track(Subscription s) {
+    if (s.sentUpTo < s.headSeq) {
+      behind.add(s);
+    } else {
+      behind.remove(s);
+    }
+  }
+
+  private void moveLastSent(Subscription s, long seq) {
+    inFlightMessages += seq - s.lastSent;
+    s.lastSent = seq;
+  }
+
+  private void moveCursor(Subscription s, long seq) {
+    inFlightMessages -= seq - s.cursor;
+    s.cursor = seq;
   }
 
   private void pump(Subscription s) {
     if (!online || s.reading || s.sentUpTo >= s.headSeq) {
       return;
     }
-    long inFlight = inFlightMessages();
-    long bytes = inFlightBytes();
+    long inFlight = inFlightMessages;
+    long bytes = inFlightBytes;
     if (inFlight >= window / 2 || bytes >= windowBytes / 2) {
       return; // wait for ACKs
     }
@@ -899,7 +938,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       for (StoredMessage m : msgs) {
         if (m.seq() > s.sentUpTo) {
           out.append(m.deliveryLine());
-          s.lastSent = m.seq();
+          moveLastSent(s, m.seq());
         }
       }
       if (out.length() > 0) {
@@ -908,6 +947,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     boolean progressed = r.result().upTo() > s.sentUpTo;
     s.sentUpTo = Math.max(s.sentUpTo, r.result().upTo());
+    track(s);
     skipUnowed(s);
     if (progressed) {
       pump(s);
@@ -915,30 +955,15 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     return this;
   }
 
-  private long inFlightMessages() {
-    long n = 0;
-    for (Subscription s : subscriptions.values()) {
-      n += s.lastSent - s.cursor;
-    }
-    return n;
-  }
-
-  private long inFlightBytes() {
-    long n = 0;
-    for (Subscription s : subscriptions.values()) {
-      n += s.inFlightBytes;
-    }
-    return n;
-  }
-
   /** Whether sending {@code pending} more bytes now would pass the window. */
   private boolean windowFull(long pending) {
-    return inFlightMessages() >= window || inFlightBytes() + pending >= windowBytes;
+    return inFlightMessages >= window || inFlightBytes + pending >= windowBytes;
   }
 
   private void send(Subscription s, ByteString lines) {
     s.inFlightRuns.addLast(new long[] {s.lastSent, lines.length()});
     s.inFlightBytes += lines.length();
+    inFlightBytes += lines.length();
     link.send(lines);
   }
 

@@ -60,7 +60,12 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
         queue
             .second()
             .prepend(Source.single(awaitAnswer ? hello.concat(PING) : hello))
-            .keepAlive(settings.heartbeatInterval(), () -> PING);
+            // A PING every interval, however busy the connection: notices (EVENT, DELIVERED) get
+            // no answer, so outbound traffic alone does not show that the receiver is alive.
+            .merge(
+                Source.tick(settings.heartbeatInterval(), settings.heartbeatInterval(), PING)
+                    .mapMaterializedValue(c -> org.apache.pekko.NotUsed.getInstance()),
+                true);
     CompletableFuture<Void> answered = new CompletableFuture<>();
     Pair<CompletionStage<Tcp.OutgoingConnection>, CompletionStage<org.apache.pekko.Done>> run =
         outbound

@@ -209,7 +209,8 @@ class GroupsIT extends ItBase {
     Participant bob = fx.startParticipant("bob", c.port);
     Participant carol = fx.startParticipant("carol", c.port);
     for (Participant p : List.of(alice, bob, carol)) p.register(0);
-    alice.create("red", "2.5", "2.5");
+    // a td with decimals, and long enough that carol, offline across the restart, is owed all
+    alice.create("red", "40.5", "40.5");
     alice.create("blue", null, "30");
     alice.create("empty", "7", "7");
     bob.join("red");
@@ -227,7 +228,7 @@ class GroupsIT extends ItBase {
             "group blue members 1 online 1 td 30",
             "group empty members 0 online 0 td 7",
             "group main members 3 online 2 td 30",
-            "group red members 3 online 2 td 2.5"),
+            "group red members 3 online 2 td 40.5"),
         groupsBefore);
     List<String> redBefore = alice.members("red");
 

@@ -235,7 +235,7 @@ class ProtocolAbuseIT extends ItBase {
           long before = System.currentTimeMillis();
           assertEquals(2, alice.msend("hello raw"));
           long after = System.currentTimeMillis();
-          String[] m = parseMsg(d.expectLine("MSG 2"));
+          String[] m = parseMsg(d.expectMsg("MSG 2"));
           assertEquals(
               List.of("MSG", "main", "2", "alice", "hello raw"),
               List.of(m[0], m[1], m[2], m[4], m[5]));
@@ -254,7 +254,7 @@ class ProtocolAbuseIT extends ItBase {
           String text = "  raw  says\thi ";
           cmd.send("MSEND main raw - " + text);
           assertEquals("OK SENT main 3", cmd.expectLine("MSEND reply"));
-          m = parseMsg(d.expectLine("MSG 3"));
+          m = parseMsg(d.expectMsg("MSG 3"));
           assertEquals(List.of("main", "3", "raw", text), List.of(m[1], m[2], m[4], m[5]));
           d.send("ACK main 3");
           LogEntry e3 = alice.awaitLog(3).get(2);
@@ -272,9 +272,9 @@ class ProtocolAbuseIT extends ItBase {
           assertEquals("OK SENT main 5", cmd.expectLine("pipelined reply 2"));
           assertEquals("PONG", cmd.expectLine("pipelined reply 3"));
 
-          m = parseMsg(d.expectLine("MSG 4"));
+          m = parseMsg(d.expectMsg("MSG 4"));
           assertEquals(List.of("4", "raw", "only once"), List.of(m[2], m[4], m[5]));
-          m = parseMsg(d.expectLine("MSG 5"));
+          m = parseMsg(d.expectMsg("MSG 5"));
           assertEquals(List.of("5", "raw", "piped"), List.of(m[2], m[4], m[5]));
           d.send("ACK main 4"); // 5 is deliberately left unacknowledged
 
@@ -297,7 +297,7 @@ class ProtocolAbuseIT extends ItBase {
           assertEquals("HELLO main raw", d2.expectLine("HELLO after RECONNECT"));
           List<Long> replayed = new ArrayList<>();
           while (replayed.isEmpty() || replayed.get(replayed.size() - 1) < 6) {
-            String[] mm = parseMsg(d2.expectLine("replayed MSG"));
+            String[] mm = parseMsg(d2.expectMsg("replayed MSG"));
             replayed.add(Long.parseLong(mm[2]));
           }
           // the cursor only moves on ACK: 5 was never acknowledged, so it comes again

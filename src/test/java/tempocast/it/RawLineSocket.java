@@ -87,6 +87,19 @@ final class RawLineSocket implements AutoCloseable {
   }
 
   /**
+   * The next {@code MSG} line on a delivery connection, past any notices ({@code EVENT}, {@code
+   * DELIVERED}), which a receiver shows its participant and never acknowledges.
+   */
+  String expectMsg(String what) throws IOException {
+    while (true) {
+      String l = expectLine(what);
+      if (!l.startsWith("EVENT ") && !l.startsWith("DELIVERED ")) {
+        return l;
+      }
+    }
+  }
+
+  /**
    * Waits until the peer closes (EOF or reset); fails if a line arrives or nothing happens in time.
    */
   void expectClosed(String what) throws IOException {

@@ -100,6 +100,30 @@ final class RawLineSocket implements AutoCloseable {
   }
 
   /**
+   * Waits until a delivery connection is closed, after any notices still on their way; fails if a
+   * message arrives or the connection stays open.
+   */
+  void expectClosedAfterNotices(String what) throws IOException {
+    while (true) {
+      String l;
+      try {
+        l = readLine();
+      } catch (SocketTimeoutException e) {
+        fail(what + ": connection still open after " + READ_TIMEOUT.toMillis() + " ms");
+        return;
+      } catch (SocketException e) {
+        return; // reset by peer: closed as well
+      }
+      if (l == null) {
+        return;
+      }
+      if (!l.startsWith("EVENT ") && !l.startsWith("DELIVERED ")) {
+        fail(what + ": expected the connection to be closed, got [" + l + "]");
+      }
+    }
+  }
+
+  /**
    * Waits until the peer closes (EOF or reset); fails if a line arrives or nothing happens in time.
    */
   void expectClosed(String what) throws IOException {

@@ -40,11 +40,16 @@ public final class BenchMain {
         case "--warmup" -> cfg.warmupSeconds = Integer.parseInt(v);
         case "--duration" -> cfg.durationSeconds = Integer.parseInt(v);
         case "--body", "--size" -> cfg.bodyBytes = Integer.parseInt(v);
+        case "--groups" -> cfg.groups = Integer.parseInt(v);
         default -> usage("unknown option " + a);
       }
     }
     if (port <= 0) {
       usage("--port is required");
+    }
+    if (workload.equals("W4")
+        && (cfg.groups < 10 || cfg.groups % 10 != 0 || cfg.groups % cfg.senders != 0)) {
+      usage("--groups must be a multiple of 10 and of --senders");
     }
     try {
       CommandCodec.checkText(Body.make(0, 0, cfg.bodyBytes));
@@ -60,11 +65,11 @@ public final class BenchMain {
         new Thread(
             () -> {
               try {
-                Thread.sleep(150_000);
+                Thread.sleep(workload.equals("W4") ? 240_000 : 150_000);
                 System.out.println(
                     "{\"system\":\"tempocast\",\"workload\":\""
                         + workload
-                        + "\",\"error\":\"watchdog: over 150 s\"}");
+                        + "\",\"error\":\"watchdog: over its time limit\"}");
                 System.exit(1);
               } catch (InterruptedException e) {
                 // finished in time
@@ -78,15 +83,22 @@ public final class BenchMain {
             case "W1" -> w.w1();
             case "W2" -> w.w2();
             case "W3" -> w.w3();
+            case "W4" -> w.w4();
             default -> {
-              usage("WORKLOAD must be W1, W2 or W3");
+              usage("WORKLOAD must be W1, W2, W3 or W4");
               yield null;
             }
           };
       out.putAll(r);
       out.put("seconds", Workloads.round3((System.nanoTime() - start) / 1e9));
-      out.put("receivers", workload.equals("W3") ? 1 : cfg.receivers);
-      out.put("senders", workload.equals("W2") ? cfg.senders : 1);
+      out.put(
+          "receivers",
+          switch (workload) {
+            case "W3" -> 1;
+            case "W4" -> cfg.groups; // as many receiving participants as groups
+            default -> cfg.receivers;
+          });
+      out.put("senders", workload.equals("W2") || workload.equals("W4") ? cfg.senders : 1);
       out.put("fsync", fsync);
       out.put("broker_peak_rss_mb", brokerPid > 0 ? peakRssMb(brokerPid) : null);
       out.put("broker_cpu_s", brokerPid > 0 ? cpuSeconds(brokerPid) : null);
@@ -111,8 +123,9 @@ public final class BenchMain {
   private static void usage(String why) {
     System.err.println("bench: " + why);
     System.err.println(
-        "usage: BenchMain W1|W2|W3 --port P [--broker-pid PID] [-n N] [--receivers R] [--senders S]"
-            + " [--window W] [--warmup S] [--duration S] [--size BYTES] [--fsync never|always]");
+        "usage: BenchMain W1|W2|W3|W4 --port P [--broker-pid PID] [-n N] [--receivers R]"
+            + " [--senders S] [--window W] [--warmup S] [--duration S] [--size BYTES]"
+            + " [--groups G (W4)] [--fsync never|always]");
     System.exit(2);
   }
 

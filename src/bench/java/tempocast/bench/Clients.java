@@ -8,11 +8,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
+import tempocast.protocol.Replies;
+import tempocast.protocol.Reply;
 
 /**
  * Benchmark clients speaking the tempocast protocol over plain blocking sockets, so that the
@@ -113,36 +119,58 @@ final class Clients {
     }
   }
 
+  /** Where a receiver hands each benchmark message it reads: its sequence space and body fields. */
+  interface Sink {
+    /** {@code target}: the MSG's group (or {@code @ID}); {@code body}: {sender, seq, sentNanos}. */
+    void accept(String target, long[] body);
+  }
+
   /**
-   * A group member with a receiver: registers, then accepts the coordinator's delivery connections,
-   * hands every message body to {@code sink} and acknowledges each run of messages it has read with
-   * one cumulative ACK.
+   * A participant with a receiver: registers (in {@code group}), then accepts the coordinator's
+   * delivery connection, hands every message body to {@code sink} and acknowledges each run of
+   * messages it has read with one cumulative ACK per target (group or inbox) that the run touched.
+   * {@code EVENT} and {@code DELIVERED} lines are notices: counted, never acknowledged.
    */
   static final class Member implements AutoCloseable {
     final String id;
+    final String group;
     final CommandConnection commands;
     final ServerSocket server;
-    final Consumer<long[]> sink;
+    final Sink sink;
     private volatile boolean closed;
 
-    Member(String id, int coordinatorPort, Consumer<long[]> sink) throws IOException {
+    /** MSGs whose SEQ was not the previous one of their target (on that connection) plus one. */
+    final LongAdder orderErrors = new LongAdder();
+
+    final LongAdder notices = new LongAdder();
+
+    Member(String id, int coordinatorPort, Sink sink) throws IOException {
+      this(id, GROUP, coordinatorPort, sink);
+    }
+
+    Member(String id, String group, int coordinatorPort, Sink sink) throws IOException {
       this.id = id;
+      this.group = group;
       this.sink = sink;
       this.server = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
       this.commands = new CommandConnection(coordinatorPort);
       Thread acceptor = new Thread(this::acceptLoop, "receiver-" + id);
       acceptor.setDaemon(true);
       acceptor.start();
-      expectOk(commands.call(CommandCodec.register(GROUP, id, "127.0.0.1", server.getLocalPort())));
+      expectOk(commands.call(CommandCodec.register(group, id, "127.0.0.1", server.getLocalPort())));
+    }
+
+    void join(String g) throws IOException {
+      expectOk(commands.call(CommandCodec.join(g, id)));
     }
 
     void goOffline() throws IOException {
-      expectOk(commands.call(CommandCodec.disconnect(GROUP, id)));
+      expectOk(commands.call(CommandCodec.disconnect(group, id)));
     }
 
     void goOnline() throws IOException {
       expectOk(
-          commands.call(CommandCodec.reconnect(GROUP, id, "127.0.0.1", server.getLocalPort())));
+          commands.call(CommandCodec.reconnect(group, id, "127.0.0.1", server.getLocalPort())));
     }
 
     private void acceptLoop() {
@@ -163,25 +191,48 @@ final class Clients {
         s.setTcpNoDelay(true);
         LineReader r = new LineReader(s.getInputStream());
         OutputStream out = new BufferedOutputStream(s.getOutputStream(), 4096);
-        long lastSeq = -1;
+        // Per target (group or inbox): the last SEQ read on this connection; the targets the
+        // current run of buffered lines touched get one cumulative ACK each.
+        Map<String, Target> targets = new HashMap<>();
+        List<Target> toAck = new ArrayList<>();
         boolean pong = false;
         while (r.next()) {
           String line =
               new String(r.buf, r.lineStart, r.lineEnd - r.lineStart, StandardCharsets.UTF_8);
           if (line.equals(DeliveryCodec.PING)) {
             pong = true;
-          } else if (DeliveryCodec.parseFrame(line) instanceof DeliveryCodec.Msg m) {
-            long[] fields = Body.parse(m.delivery().text());
-            if (fields != null) {
-              sink.accept(fields);
+          } else {
+            DeliveryCodec.Frame frame = DeliveryCodec.parseFrame(line);
+            if (frame instanceof DeliveryCodec.Msg m) {
+              DeliveryCodec.Delivery d = m.delivery();
+              Target t = targets.computeIfAbsent(d.group(), Target::new);
+              if (t.last >= 0 && d.seq() != t.last + 1) {
+                orderErrors.increment();
+              }
+              t.last = d.seq();
+              if (!t.dirty) {
+                t.dirty = true;
+                toAck.add(t);
+              }
+              long[] fields = Body.parse(d.text());
+              if (fields != null) {
+                sink.accept(d.group(), fields);
+              }
+            } else if (frame instanceof DeliveryCodec.Hello h) {
+              if (!h.member().equals(id)) {
+                Workloads.log("receiver " + id + ": HELLO for " + h.member() + ", closing");
+                return;
+              }
+            } else {
+              notices.increment(); // EVENT, DELIVERED: for a console; never acknowledged
             }
-            lastSeq = m.delivery().seq();
           }
           if (!r.hasBufferedLine()) {
-            if (lastSeq >= 0) {
-              out.write(Lines.line(DeliveryCodec.ack(GROUP, lastSeq)).toArray());
-              lastSeq = -1;
+            for (Target t : toAck) {
+              out.write(Lines.line(DeliveryCodec.ack(t.name, t.last)).toArray());
+              t.dirty = false;
             }
+            toAck.clear();
             if (pong) {
               out.write(Lines.line(DeliveryCodec.PONG).toArray());
               pong = false;
@@ -200,6 +251,16 @@ final class Clients {
       }
     }
 
+    private static final class Target {
+      final String name;
+      long last = -1;
+      boolean dirty;
+
+      Target(String name) {
+        this.name = name;
+      }
+    }
+
     @Override
     public void close() throws IOException {
       closed = true;
@@ -208,9 +269,12 @@ final class Clients {
     }
   }
 
-  static void expectOk(String reply) throws IOException {
-    if (!reply.startsWith("OK")) {
-      throw new IOException("coordinator refused: " + reply);
+  /** The reply, decoded with the product's codec; an {@code ERROR} becomes an exception. */
+  static Reply expectOk(String reply) throws IOException {
+    Reply r = Replies.parse(reply);
+    if (r instanceof Reply.Error e) {
+      throw new IOException("coordinator refused: " + e.code().code + " " + e.explanation());
     }
+    return r;
   }
 }

@@ -60,6 +60,13 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
 
   private record Answer(ActorRef<Reply> replyTo, Reply reply) implements Command {}
 
+  private record RemoveChecked(
+      String name,
+      ActorRef<GroupManager.Command> manager,
+      GroupManager.Size size,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
   private record GroupStored(
       String group,
       long tdMillis,
@@ -91,7 +98,12 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
   private final Map<String, ActorRef<GroupManager.Command>> managers = new HashMap<>();
   private final Map<String, Long> tdByGroup = new HashMap<>();
   private final Map<String, Entry> participants = new HashMap<>();
+
+  /** The last seq of each removed group: one created again under its name goes on from there. */
+  private final Map<String, Long> retiredSeqs = new HashMap<>();
+
   private long sessions;
+  private long spawned;
 
   private Directory(
       ActorContext<Command> ctx, ParticipantSession.Context context, JournalStore.Snapshot r) {
@@ -112,6 +124,13 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     r.ended()
         .forEach(e -> endedByTarget.computeIfAbsent(e.target(), t -> new ArrayList<>()).add(e));
     for (String t : targets) {
+      if (!Names.isInbox(t)
+          && !tdByGroup.containsKey(t)
+          && !byTarget.containsKey(t)
+          && !t.equals(Names.DEFAULT_GROUP)) {
+        retiredSeqs.put(t, r.lastSeqByTarget().get(t)); // a removed group
+        continue;
+      }
       if (!Names.isInbox(t) && !tdByGroup.containsKey(t)) {
         // main, or a group of a journal from before groups had records: the coordinator's td
         tdByGroup.put(t, defaultTd);
@@ -161,9 +180,12 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
         getContext()
             .spawn(
                 GroupManager.create(setup, getContext().getSelf(), context),
-                Names.isInbox(setup.target())
-                    ? "inbox-" + setup.target().substring(1)
-                    : "group-" + setup.target());
+                // unique, so that a group created again never meets its removed namesake
+                (Names.isInbox(setup.target())
+                        ? "inbox-" + setup.target().substring(1)
+                        : "group-" + setup.target())
+                    + "-"
+                    + (++spawned));
     managers.put(setup.target(), ref);
     return ref;
   }
@@ -204,6 +226,7 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
         .onMessage(ToParticipant.class, this::onToParticipant)
         .onMessage(Answer.class, this::onAnswer)
         .onMessage(GroupStored.class, this::onGroupStored)
+        .onMessage(RemoveChecked.class, this::onRemoveChecked)
         .onMessage(Deregistered.class, this::onDeregistered)
         .onMessage(SessionStopped.class, this::onSessionStopped)
         .build();
@@ -258,6 +281,9 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     }
     if (anyone && c instanceof ClientCommand.Members m) {
       return listMembers(m, replyTo);
+    }
+    if (c instanceof ClientCommand.Remove r) {
+      return remove(r.group(), replyTo);
     }
     Entry e = participants.get(member);
     if (e == null) {
@@ -402,8 +428,10 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     }
     long td = c.tdMillis() < 0 ? context.settings().td().toMillis() : c.tdMillis();
     tdByGroup.put(c.group(), td);
+    long lastSeq = retiredSeqs.getOrDefault(c.group(), 0L);
     spawnManager(
-        new GroupManager.Setup(c.group(), td, 0L, List.of(), List.of(), List.<StoredMessage>of()));
+        new GroupManager.Setup(
+            c.group(), td, lastSeq, List.of(), List.of(), List.<StoredMessage>of()));
     getContext()
         .ask(
             MessageJournal.Saved.class,
@@ -446,6 +474,69 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
         g,
         s.replyTo(),
         joined -> new Reply.Created(s.group(), s.tdMillis(), joined.joinSeq() + 1));
+    return this;
+  }
+
+  /**
+   * Removes an empty group: it is out of the directory at once, so that no command reaches it
+   * meanwhile, and back if it turns out to have members.
+   */
+  private Behavior<Command> remove(String name, ActorRef<Reply> replyTo) {
+    if (name.equals(Names.DEFAULT_GROUP)) {
+      replyTo.tell(new Reply.Error(Reply.ErrorCode.BAD_REQUEST, "group main always exists"));
+      return this;
+    }
+    ActorRef<GroupManager.Command> g = group(name, replyTo);
+    if (g == null) {
+      return this;
+    }
+    managers.remove(name);
+    getContext()
+        .ask(
+            GroupManager.Size.class,
+            g,
+            context.settings().askTimeout(),
+            GroupManager.GetSize::new,
+            (size, err) -> new RemoveChecked(name, g, size, replyTo));
+    return this;
+  }
+
+  private Behavior<Command> onRemoveChecked(RemoveChecked r) {
+    if (r.size() == null || r.size().members() > 0) {
+      managers.put(r.name(), r.manager());
+      r.replyTo()
+          .tell(
+              r.size() == null
+                  ? new Reply.Error(Reply.ErrorCode.INTERNAL, "the group did not answer in time")
+                  : new Reply.Error(
+                      Reply.ErrorCode.NOT_EMPTY,
+                      "group "
+                          + r.name()
+                          + " has "
+                          + r.size().members()
+                          + " members; it can be removed once the last has left"));
+      return this;
+    }
+    getContext().stop(r.manager());
+    tdByGroup.remove(r.name());
+    retiredSeqs.put(r.name(), r.size().lastSeq());
+    getContext()
+        .ask(
+            MessageJournal.Saved.class,
+            context.journal(),
+            context.settings().askTimeout(),
+            ref -> new MessageJournal.RemoveGroup(r.name(), ref),
+            (saved, err) ->
+                new Answer(
+                    r.replyTo(),
+                    err == null && saved.ok()
+                        ? new Reply.Removed(r.name())
+                        : new Reply.Error(
+                            Reply.ErrorCode.STORAGE,
+                            "cannot remove group "
+                                + r.name()
+                                + ": "
+                                + (err == null ? saved.error() : "timed out"))));
     return this;
   }
 

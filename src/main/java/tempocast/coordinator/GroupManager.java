@@ -95,6 +95,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   public record GetInfo(ActorRef<Reply.GroupInfo> replyTo) implements Command {}
 
+  /** For removing the group: how many members it has, and its last sequence number. */
+  public record GetSize(ActorRef<Size> replyTo) implements Command {}
+
+  public record Size(int members, long lastSeq) {}
+
   public record ListMembers(ActorRef<Reply> replyTo) implements Command {}
 
   /** Delivery states of message {@code seq}, for {@code requester} (who must be its sender). */
@@ -226,6 +231,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .onMessage(Presence.class, this::onPresence)
         .onMessage(Expired.class, this::onExpired)
         .onMessage(GetInfo.class, this::onGetInfo)
+        .onMessage(
+            GetSize.class,
+            g -> {
+              g.replyTo().tell(new Size(members.size(), lastSeq));
+              return this;
+            })
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(Status.class, this::onStatus)
         .build();

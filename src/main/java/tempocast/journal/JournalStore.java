@@ -58,6 +58,12 @@ public interface JournalStore extends AutoCloseable {
 
   void putGroup(GroupRecord group, boolean sync);
 
+  /**
+   * Deletes a group and everything stored of it (messages, memberships, delivery records) but its
+   * last sequence number, from which a group created again under the name goes on.
+   */
+  void removeGroup(String name, boolean sync);
+
   void putParticipant(ParticipantRecord participant, boolean sync);
 
   void removeParticipant(String id, boolean sync);

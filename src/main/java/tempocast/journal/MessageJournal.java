@@ -59,6 +59,8 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   /** Writes a record; {@code replyTo} may be null when nobody waits. */
   public record SaveGroup(GroupRecord group, ActorRef<Saved> replyTo) implements Command {}
 
+  public record RemoveGroup(String name, ActorRef<Saved> replyTo) implements Command {}
+
   public record SaveParticipant(ParticipantRecord participant, ActorRef<Saved> replyTo)
       implements Command {}
 
@@ -188,6 +190,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .onMessage(Read.class, this::onRead)
         .onMessage(SaveGroup.class, this::onSaveGroup)
+        .onMessage(RemoveGroup.class, this::onRemoveGroup)
         .onMessage(SaveParticipant.class, this::onSaveParticipant)
         .onMessage(RemoveParticipant.class, this::onRemoveParticipant)
         .onMessage(SaveMembership.class, this::onSaveMembership)
@@ -299,6 +302,14 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     tdByGroup.put(s.group().name(), s.group().tdMillis());
     members.computeIfAbsent(s.group().name(), g -> new HashMap<>());
     reply(s.replyTo(), () -> store.putGroup(s.group(), settings.fsync()));
+    return this;
+  }
+
+  private Behavior<Command> onRemoveGroup(RemoveGroup r) {
+    flush();
+    tdByGroup.remove(r.name());
+    members.remove(r.name());
+    reply(r.replyTo(), () -> store.removeGroup(r.name(), settings.fsync()));
     return this;
   }
 

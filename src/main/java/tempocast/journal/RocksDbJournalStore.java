@@ -407,6 +407,25 @@ public final class RocksDbJournalStore implements JournalStore {
   }
 
   @Override
+  public void removeGroup(String name, boolean sync) {
+    byte[] n = utf8(name);
+    try (WriteBatch wb = new WriteBatch()) {
+      wb.delete(ByteBuffer.allocate(1 + n.length).put((byte) 'R').put(n).array());
+      for (char kind : new char[] {'M', 'V', 'H', 'A', 'X'}) {
+        byte[] from = groupPrefix(kind, name);
+        byte[] to = from.clone();
+        to[to.length - 1] = 1; // just past every key of this group: the separator is 0x00
+        wb.deleteRange(from, to);
+      }
+      // The last seq stays: a group created again under the name goes on from it, so no log
+      // ever sees a number of the name twice.
+      write(sync, wb, "cannot remove group " + name);
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot remove group " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
   public void putParticipant(ParticipantRecord p, boolean sync) {
     put(participantKey(p.id()), encodeParticipant(p), sync, "participant " + p.id());
   }

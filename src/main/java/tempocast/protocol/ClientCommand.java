@@ -31,6 +31,9 @@ public sealed interface ClientCommand {
 
   record Leave(String group, String member) implements ClientCommand {}
 
+  /** An operator's command: removes a group that has no members, with all it stored. */
+  record Remove(String group) implements ClientCommand {}
+
   /** A direct message from {@code member} to {@code to}'s inbox, {@code @to}. */
   record Send(String member, String to, String msgId, byte[] text) implements ClientCommand {}
 

@@ -8,7 +8,7 @@ public final class CommandCodec {
 
   private static final String VERBS =
       "AUTH, REGISTER, RECONNECT, DISCONNECT, DEREGISTER, MSEND, SEND, CREATE, JOIN, LEAVE, GROUPS,"
-          + " MEMBERS, STATUS, PING";
+          + " MEMBERS, STATUS, REMOVE, PING";
 
   public static ClientCommand parse(String line) throws ProtocolException {
     int sp = line.indexOf(' ');
@@ -62,6 +62,11 @@ public final class CommandCodec {
         {
           String[] f = fields(line, 3, "LEAVE GROUP MEMBER");
           return new ClientCommand.Leave(group(f[1]), member(f[2]));
+        }
+      case "REMOVE":
+        {
+          String[] f = fields(line, 2, "REMOVE GROUP");
+          return new ClientCommand.Remove(group(f[1]));
         }
       case "STATUS":
         {

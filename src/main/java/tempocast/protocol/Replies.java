@@ -99,6 +99,9 @@ public final class Replies {
     if (r instanceof Reply.Joined j) {
       return "OK JOINED " + j.group() + " " + j.member() + " " + j.nextSeq();
     }
+    if (r instanceof Reply.Removed g) {
+      return "OK REMOVED " + g.group();
+    }
     if (r instanceof Reply.Left l) {
       return "OK LEFT " + l.group() + " " + l.member();
     }
@@ -164,6 +167,8 @@ public final class Replies {
             return new Reply.Created(f[2], parseSeconds(f[3]), Long.parseLong(f[4]));
           case "JOINED":
             return new Reply.Joined(f[2], f[3], Long.parseLong(f[4]));
+          case "REMOVED":
+            return new Reply.Removed(f[2]);
           case "LEFT":
             return new Reply.Left(f[2], f[3]);
           case "GROUPS":

@@ -23,6 +23,7 @@ public sealed interface Reply {
     UNREACHABLE("unreachable"),
     NO_MESSAGE("no-message"),
     NOT_SENDER("not-sender"),
+    NOT_EMPTY("not-empty"),
     STORAGE("storage"),
     FORBIDDEN("forbidden"),
     BUSY("busy"),
@@ -65,6 +66,8 @@ public sealed interface Reply {
   record Joined(String group, String member, long nextSeq) implements Reply {}
 
   record Left(String group, String member) implements Reply {}
+
+  record Removed(String group) implements Reply {}
 
   record GroupInfo(String name, int members, int online, long tdMillis) {}
 

@@ -226,4 +226,29 @@ class GroupManagerTest {
     }
     assertEquals(20, lines);
   }
+
+  @Test
+  void anEmptyGroupCanBeRemovedWithAllItStoredAndCreatedAgain() {
+    g.register("alice", 1);
+    assertEquals("OK CREATED team 30 1", g.call(new ClientCommand.Create("team", "alice", -1)));
+    assertEquals("OK SENT team 1", g.publishTo("team", "alice", null, "in team"));
+    assertTrue(g.call(new ClientCommand.Remove("team")).startsWith("ERROR not-empty"));
+    assertTrue(g.call(new ClientCommand.Remove("main")).startsWith("ERROR bad-request"));
+    assertTrue(g.call(new ClientCommand.Remove("nosuch")).startsWith("ERROR unknown-group"));
+    assertEquals("OK LEFT team alice", g.call(new ClientCommand.Leave("team", "alice")));
+    assertEquals("OK REMOVED team", g.call(new ClientCommand.Remove("team")));
+    assertEquals("OK GROUPS 1 main 1 1 30", g.call(new ClientCommand.ListGroups("")));
+    assertTrue(g.call(new ClientCommand.Join("team", "alice")).startsWith("ERROR unknown-group"));
+    g.stop();
+    GroupFixture restarted =
+        GroupFixture.restartedFrom(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
+    awaitOnline(restarted, "alice"); // reached again unasked
+    assertEquals("OK GROUPS 1 main 1 1 30", restarted.call(new ClientCommand.ListGroups("")));
+    // a new group, empty; its numbers go on from the old one's, so no log sees #1 twice
+    assertEquals(
+        "OK CREATED team 5 2", restarted.call(new ClientCommand.Create("team", "alice", 5000)));
+    assertEquals(
+        "OK MEMBERS team 1 alice online", restarted.call(new ClientCommand.Members("team", "")));
+    assertEquals("OK SENT team 2", restarted.publishTo("team", "alice", null, "a new team"));
+  }
 }

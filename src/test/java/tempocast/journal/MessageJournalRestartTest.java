@@ -118,6 +118,11 @@ class MessageJournalRestartTest {
     }
 
     @Override
+    public void removeGroup(String name, boolean sync) {
+      real.removeGroup(name, sync);
+    }
+
+    @Override
     public void removeParticipant(String id, boolean sync) {
       real.removeParticipant(id, sync);
     }

@@ -19,7 +19,8 @@ public record CoordinatorSettings(
     Duration connectTimeout,
     Duration askTimeout,
     Duration pruneInterval,
-    int maxAppendBatch) {
+    int maxAppendBatch,
+    Duration progressInterval) {
 
   public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
     Config c = root.getConfig("tempocast.coordinator");
@@ -38,7 +39,8 @@ public record CoordinatorSettings(
         c.getDuration("connect-timeout"),
         c.getDuration("ask-timeout"),
         c.getDuration("prune-interval"),
-        c.getInt("max-append-batch"));
+        c.getInt("max-append-batch"),
+        c.getDuration("progress-interval"));
   }
 
   public String tdText() {

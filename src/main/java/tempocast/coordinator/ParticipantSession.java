@@ -124,6 +124,12 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private record PresenceSaved(ActorRef<Reply> replyTo, Reply ok, MessageJournal.Saved saved)
       implements Command {}
 
+  private record FlushOutbox(int linkId) implements Command {}
+
+  private enum FlushCursors implements Command {
+    INSTANCE
+  }
+
   private enum Reattach implements Command {
     INSTANCE
   }
@@ -174,7 +180,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
     long inFlightBytes;
     long cursor;
-    boolean cursorDirty;
 
     /** Acknowledgements since the last flush: the seq and the time of each. */
     final List<long[]> acks = new ArrayList<>();
@@ -227,6 +232,12 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   /** The subscriptions with more stored than sent: the only ones a pump has work for. */
   private final java.util.Set<Subscription> behind = new java.util.LinkedHashSet<>();
+
+  /** Lines written and not yet sent: see {@link #write}. */
+  private final ByteStringBuilder outbox = new ByteStringBuilder();
+
+  /** The subscriptions whose cursor moved since the last flush. */
+  private final java.util.Set<Subscription> dirty = new java.util.LinkedHashSet<>();
 
   /** Over every subscription: seqs sent and not yet acknowledged, and their bytes. */
   private long inFlightMessages;
@@ -327,6 +338,8 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         .onMessage(SendDirect.class, this::onSendDirect)
         .onMessage(Notice.class, this::onNotice)
         .onMessageEquals(Reattach.INSTANCE, this::onReattach)
+        .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
+        .onMessage(FlushOutbox.class, this::onFlushOutbox)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
@@ -622,6 +635,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     online = false;
     offlineSince = now;
     linkId++; // whatever the old link still reports is stale from now on
+    outbox.clear(); // unsent: what it owes comes again from the cursor on the next link
     if (link != null) {
       link.close();
       link = null;
@@ -767,6 +781,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (l.left().reply() instanceof Reply.Left) {
       Subscription s = subscriptions.remove(l.target());
       if (s != null) {
+        dirty.remove(s);
         // What was in flight of it no longer counts against the window.
         inFlightMessages -= s.lastSent - s.cursor;
         inFlightBytes -= s.inFlightBytes;
@@ -789,7 +804,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   private Behavior<Command> onNotice(Notice n) {
     if (online && link != null) {
-      link.send(n.line());
+      write(n.line());
     }
     return this;
   }
@@ -964,17 +979,44 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     s.inFlightRuns.addLast(new long[] {s.lastSent, lines.length()});
     s.inFlightBytes += lines.length();
     inFlightBytes += lines.length();
-    link.send(lines);
+    write(lines);
   }
 
   /**
-   * A cursor reaches the journal, with its acknowledgement times, as soon as it moves: so that a
-   * message a receiver acknowledged shows as delivered at once, and its sender hears of it at once.
-   * The journal writes every cursor that moved meanwhile in one write with its next group commit.
+   * Lines go out through the outbox: everything written while the session works through its mailbox
+   * leaves in one write once the mailbox is through (the flush queues behind what is already there,
+   * as the journal's group commit does). One message waiting alone goes at once; many groups'
+   * deliveries and notices arriving together cost one system call, not one each.
+   */
+  private void write(ByteString lines) {
+    if (outbox.isEmpty()) {
+      getContext().getSelf().tell(new FlushOutbox(linkId));
+    }
+    outbox.append(lines);
+  }
+
+  private Behavior<Command> onFlushOutbox(FlushOutbox f) {
+    if (f.linkId() != linkId) {
+      return this; // for a link that is gone, whose lines went with it
+    }
+    if (online && link != null && !outbox.isEmpty()) {
+      link.send(outbox.result());
+    }
+    outbox.clear();
+    return this;
+  }
+
+  /**
+   * Cursors reach the journal, with their acknowledgement times, and the groups within {@code
+   * progress-interval} of moving: soon enough that an acknowledged message shows as delivered
+   * almost at once, and gathered so that a participant acknowledging many groups costs one journal
+   * message per interval.
    */
   private void markCursorDirty(Subscription s) {
-    s.cursorDirty = true;
-    flushCursors();
+    dirty.add(s);
+    if (!timers.isTimerActive(FlushCursors.INSTANCE)) {
+      timers.startSingleTimer(FlushCursors.INSTANCE, settings.progressInterval());
+    }
   }
 
   /**
@@ -982,11 +1024,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
    * the delivered state when it asks for it.
    */
   private void flushCursors() {
-    for (Subscription s : subscriptions.values()) {
-      if (!s.cursorDirty) {
-        continue;
-      }
-      s.cursorDirty = false;
+    if (dirty.isEmpty()) {
+      return;
+    }
+    List<JournalStore.Progress> moves = new ArrayList<>(dirty.size());
+    for (Subscription s : dirty) {
       long[] seqs = new long[s.acks.size()];
       long[] times = new long[s.acks.size()];
       for (int i = 0; i < seqs.length; i++) {
@@ -994,9 +1036,18 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         times[i] = s.acks.get(i)[1];
       }
       s.acks.clear();
-      journal.tell(new MessageJournal.SaveProgress(s.record(id), seqs, times));
+      moves.add(new JournalStore.Progress(s.record(id), seqs, times));
+    }
+    journal.tell(new MessageJournal.SaveProgress(moves));
+    for (Subscription s : dirty) {
       s.manager.tell(new GroupManager.Progress(id, s.cursor));
     }
+    dirty.clear();
+  }
+
+  private Behavior<Command> onFlushCursors() {
+    flushCursors();
+    return this;
   }
 
   private Behavior<Command> onGetStatus(GetStatus g) {

@@ -35,6 +35,8 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
   /** Room for notices (EVENT, DELIVERED), which the delivery window does not count. */
   private static final int NOTICE_ROOM = 4096;
 
+  private static final int BATCH = 1024;
+
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
 
@@ -65,7 +67,10 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
             .merge(
                 Source.tick(settings.heartbeatInterval(), settings.heartbeatInterval(), PING)
                     .mapMaterializedValue(c -> org.apache.pekko.NotUsed.getInstance()),
-                true);
+                true)
+            // What queued up while the socket was busy (runs of many groups, notices) goes out
+            // in one write.
+            .batch(BATCH, bytes -> bytes, ByteString::concat);
     CompletableFuture<Void> answered = new CompletableFuture<>();
     Pair<CompletionStage<Tcp.OutgoingConnection>, CompletionStage<org.apache.pekko.Done>> run =
         outbound

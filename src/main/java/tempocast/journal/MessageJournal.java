@@ -73,11 +73,10 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       implements Command {}
 
   /**
-   * A member's cursor moved, with the acknowledgements that moved it; ignored unless that
+   * Cursors that moved, with the acknowledgements that moved them; each is ignored unless its
    * membership (same joinSeq) is still current and the cursor goes forward.
    */
-  public record SaveProgress(MembershipRecord membership, long[] ackSeqs, long[] ackTimes)
-      implements Command {}
+  public record SaveProgress(List<JournalStore.Progress> moves) implements Command {}
 
   public record SaveExpiry(String target, String member, long afterSeq, long notBefore)
       implements Command {}
@@ -347,18 +346,20 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   }
 
   private Behavior<Command> onSaveProgress(SaveProgress s) {
-    MembershipRecord m = s.membership();
-    Map<String, MembershipRecord> target = members.get(m.target());
-    MembershipRecord current = target == null ? null : target.get(m.member());
-    if (current == null || current.joinSeq() != m.joinSeq() || current.cursor() >= m.cursor()) {
-      return this;
+    for (JournalStore.Progress p : s.moves()) {
+      MembershipRecord m = p.membership();
+      Map<String, MembershipRecord> target = members.get(m.target());
+      MembershipRecord current = target == null ? null : target.get(m.member());
+      if (current == null || current.joinSeq() != m.joinSeq() || current.cursor() >= m.cursor()) {
+        continue;
+      }
+      target.put(m.member(), m);
+      // Written with the next group commit: one write for every cursor that moved meanwhile.
+      if (pending.isEmpty() && progress.isEmpty()) {
+        getContext().getSelf().tell(Flush.INSTANCE);
+      }
+      progress.add(p);
     }
-    target.put(m.member(), m);
-    // Written with the next group commit: one write for every cursor that moved meanwhile.
-    if (pending.isEmpty() && progress.isEmpty()) {
-      getContext().getSelf().tell(Flush.INSTANCE);
-    }
-    progress.add(new JournalStore.Progress(m, s.ackSeqs(), s.ackTimes()));
     return this;
   }
 

@@ -79,7 +79,8 @@ final class GroupFixture {
             Duration.ofSeconds(1),
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
-            1000);
+            1000,
+            Duration.ofMillis(10));
     this.journal =
         kit.spawn(
             MessageJournal.create(

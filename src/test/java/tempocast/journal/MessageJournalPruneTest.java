@@ -93,7 +93,9 @@ class MessageJournalPruneTest {
     assertEquals(List.of(1L, 2L), stored(journal));
     journal.tell(
         new MessageJournal.SaveProgress(
-            new MembershipRecord("main", "slow", 0, 1), new long[] {1}, new long[] {0}));
+            List.of(
+                new JournalStore.Progress(
+                    new MembershipRecord("main", "slow", 0, 1), new long[] {1}, new long[] {0}))));
     advance(Duration.ofSeconds(1));
     assertEquals(List.of(2L), stored(journal));
     assertEquals(start + 16_000, clock.millis());

@@ -7,6 +7,9 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Logging set up here, before the actor system's threads log: otherwise SLF4J prints a
+    // warning about "replayed" calls on a user's terminal.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     // On two cores the common pool has parallelism 1, and CompletableFuture then starts a new
     // thread for every asynchronous completion (the ask pattern's futures among them).
     if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {

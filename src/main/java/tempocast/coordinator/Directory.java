@@ -322,7 +322,7 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
       if (!participants.containsKey(s.to())) {
         replyTo.tell(
             new Reply.Error(
-                Reply.ErrorCode.NOT_REGISTERED,
+                Reply.ErrorCode.UNKNOWN_RECIPIENT,
                 "there is no participant " + s.to() + ": direct messages go to registered IDs"));
       } else {
         e.session.tell(

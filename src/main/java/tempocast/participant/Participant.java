@@ -461,15 +461,11 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     return switch (e.code()) {
       case ALREADY_REGISTERED ->
           "ERROR already registered: use 'reconnect PORT' to come back online";
-      case NOT_REGISTERED ->
-          cmd instanceof ConsoleCommand.Send send
-              ? "ERROR cannot send to "
-                  + send.to()
-                  + ": "
-                  + e.explanation()
-                  + " (a direct message goes to a registered participant's ID; you must be"
-                  + " registered too); nothing was sent"
-              : "ERROR not registered: use 'register PORT' first";
+      case NOT_REGISTERED -> "ERROR not registered: use 'register PORT' first";
+      case UNKNOWN_RECIPIENT ->
+          "ERROR cannot send to "
+              + (cmd instanceof ConsoleCommand.Send send ? send.to() : "that ID")
+              + ": no participant is registered under that ID; nothing was sent";
       case NOT_ONLINE ->
           sending
               ? "ERROR offline: use 'reconnect PORT' first; nothing was sent"

@@ -16,6 +16,7 @@ public sealed interface Reply {
     UNKNOWN_GROUP("unknown-group"),
     GROUP_EXISTS("group-exists"),
     NOT_REGISTERED("not-registered"),
+    UNKNOWN_RECIPIENT("unknown-recipient"),
     ALREADY_REGISTERED("already-registered"),
     NOT_MEMBER("not-member"),
     ALREADY_MEMBER("already-member"),

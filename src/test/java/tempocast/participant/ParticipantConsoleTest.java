@@ -193,7 +193,7 @@ class ParticipantConsoleTest {
     replies.put("MEMBERS team alice", "OK MEMBERS team 2 alice online bob online");
     replies.put("MSEND team alice ", "OK SENT team 3");
     replies.put("SEND alice bob ", "OK SENT @bob 1");
-    replies.put("SEND alice nobody ", "ERROR not-registered nobody is not registered");
+    replies.put("SEND alice nobody ", "ERROR unknown-recipient there is no participant nobody");
     replies.put("DISCONNECT main alice", "OK DISCONNECTED main alice");
 
     String registered = console("register 0");

@@ -113,8 +113,12 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   /** How many recent message IDs per sender are remembered to recognise a retried MSEND. */
   private static final int RECENT_IDS = 1024;
 
-  /** Messages remembered for the delivered notice; older ones get none (status still answers). */
-  private static final int NOTICES_PENDING = 65_536;
+  /**
+   * Messages remembered for the delivered notice, per group: a member that stays away holds them
+   * all up, so the bound is what such a group costs (about 200 KB). Older ones get no notice;
+   * {@code status} still answers for them.
+   */
+  private static final int NOTICES_PENDING = 4096;
 
   private static final class Member {
     ActorRef<ParticipantSession.Command> session;

@@ -268,6 +268,17 @@ public final class ProcessFixture implements AutoCloseable {
     return startParticipant(id, cfg, dir.resolve(id + ".log"));
   }
 
+  /**
+   * Starts one participant per ID (every JVM before the first registers, so they come up in
+   * parallel), then registers each on port 0, in the order given; returns them in that order.
+   */
+  public List<Participant> startAndRegister(Coordinator c, String... ids) {
+    List<Participant> ps = new ArrayList<>();
+    for (String id : ids) ps.add(startParticipant(id, c.port));
+    for (Participant p : ps) p.register(0);
+    return ps;
+  }
+
   private static String lines(String... settings) {
     StringBuilder sb = new StringBuilder();
     for (String l : settings) sb.append(l).append('\n');

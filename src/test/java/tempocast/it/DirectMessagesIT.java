@@ -143,11 +143,7 @@ class DirectMessagesIT extends ItBase {
   @Test
   void concurrentSendersToOneInboxGetOneOrderAndEachSendersOrder() throws Exception {
     Coordinator c = fx.startCoordinator("30");
-    List<Participant> senders =
-        List.of(
-            fx.startParticipant("s1", c.port),
-            fx.startParticipant("s2", c.port),
-            fx.startParticipant("s3", c.port));
+    List<Participant> senders = fx.startParticipants(c, "s1", "s2", "s3");
     Participant dave = fx.startParticipant("dave", c.port);
     dave.register(0);
     for (Participant p : senders) p.register(0);

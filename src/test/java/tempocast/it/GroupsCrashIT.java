@@ -145,11 +145,7 @@ class GroupsCrashIT extends ItBase {
   @Test
   void threeSendersInTwoGroupsAtOnceGetOneOrderPerGroupAndTheirOwnOrder() throws Exception {
     Coordinator c = fx.startCoordinator("60");
-    List<Participant> senders =
-        List.of(
-            fx.startParticipant("s1", c.port),
-            fx.startParticipant("s2", c.port),
-            fx.startParticipant("s3", c.port));
+    List<Participant> senders = fx.startParticipants(c, "s1", "s2", "s3");
     Participant reader = fx.startParticipant("reader", c.port);
     reader.register(0);
     for (Participant p : senders) p.register(0);

@@ -273,10 +273,16 @@ public final class ProcessFixture implements AutoCloseable {
    * parallel), then registers each on port 0, in the order given; returns them in that order.
    */
   public List<Participant> startAndRegister(Coordinator c, String... ids) {
-    List<Participant> ps = new ArrayList<>();
-    for (String id : ids) ps.add(startParticipant(id, c.port));
+    List<Participant> ps = startParticipants(c, ids);
     for (Participant p : ps) p.register(0);
     return ps;
+  }
+
+  /** Starts one participant per ID on {@code c}, in the order given (none registered). */
+  public List<Participant> startParticipants(Coordinator c, String... ids) {
+    List<Participant> ps = new ArrayList<>();
+    for (String id : ids) ps.add(startParticipant(id, c.port));
+    return List.copyOf(ps);
   }
 
   private static String lines(String... settings) {

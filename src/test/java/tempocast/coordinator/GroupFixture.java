@@ -1,9 +1,15 @@
 package tempocast.coordinator;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -147,5 +153,24 @@ final class GroupFixture {
         return s.lines();
       }
     }
+  }
+
+  private static final Pattern MSG = Pattern.compile("MSG main \\d+ \\d+ \\S+ (.*)");
+
+  /**
+   * The texts in {@code member}'s next deliveries in group main, acknowledging them, until {@code
+   * n} arrived.
+   */
+  List<String> receiveTexts(String member, int n) {
+    List<String> texts = new ArrayList<>();
+    while (texts.size() < n) {
+      for (String line : nextTo(member).split("\n")) {
+        Matcher m = MSG.matcher(line);
+        assertTrue(m.matches(), line);
+        texts.add(m.group(1));
+        receivers.ack(member, Long.parseLong(line.split(" ")[2]));
+      }
+    }
+    return texts;
   }
 }

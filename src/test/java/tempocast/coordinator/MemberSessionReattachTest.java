@@ -3,84 +3,52 @@ package tempocast.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import tempocast.journal.MutableClock;
 
 /**
  * A member whose receiver was lost (heartbeat timeout, broken connection, coordinator restart)
  * without a DISCONNECT is reached again by its session, unasked, under the td rule counted from the
  * moment it was lost; time moved by hand.
  */
-class MemberSessionReattachTest {
+class MemberSessionReattachTest extends ManualTimeSessionTest {
   static final ActorTestKit kit = ActorTestKit.create(ManualTime.config());
   static final Duration TD = Duration.ofSeconds(4);
 
   /** ManualTime's timePasses waits 100 ms of real time for the dispatchers: keep steps few. */
   static final Duration STEP = Duration.ofMillis(200);
 
-  final ManualTime time = ManualTime.get(kit.system());
-  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-
-  @TempDir Path dir;
-  GroupFixture g;
+  MemberSessionReattachTest() {
+    super(kit, TD);
+  }
 
   @AfterAll
   static void shutdown() {
     kit.shutdownTestKit();
   }
 
-  @BeforeEach
-  void setUp() {
-    g = new GroupFixture(kit, dir, TD, clock);
-    g.register("alice", 1);
-    g.register("bob", 2);
-  }
-
   /** Moves both clocks in small steps, so that timers set while time passes fire in turn. */
+  @Override
   void advance(Duration d) {
     for (long done = 0; done < d.toMillis(); done += STEP.toMillis()) {
-      clock.advance(STEP);
-      time.timePasses(STEP);
+      super.advance(STEP);
     }
-  }
-
-  static final Pattern MSG = Pattern.compile("MSG main \\d+ \\d+ \\S+ (.*)");
-
-  List<String> receive(GroupFixture f, String member, int n) {
-    List<String> texts = new ArrayList<>();
-    while (texts.size() < n) {
-      for (String line : f.nextTo(member).split("\n")) {
-        Matcher m = MSG.matcher(line);
-        assertTrue(m.matches(), line);
-        texts.add(m.group(1));
-        f.receivers.ack(member, Long.parseLong(line.split(" ")[2]));
-      }
-    }
-    return texts;
   }
 
   @Test
   void aLostReceiverIsReachedAgainWithoutAReconnect() {
     g.publish("alice", null, "before");
-    assertEquals(List.of("before"), receive(g, "bob", 1));
+    assertEquals(List.of("before"), g.receiveTexts("bob", 1));
     g.receivers.breakLink("bob");
     g.publish("alice", null, "while lost");
     advance(Duration.ofMillis(200));
-    assertEquals(List.of("while lost"), receive(g, "bob", 1));
+    assertEquals(List.of("while lost"), g.receiveTexts("bob", 1));
     g.publish("alice", null, "live again");
-    assertEquals(List.of("live again"), receive(g, "bob", 1));
+    assertEquals(List.of("live again"), g.receiveTexts("bob", 1));
   }
 
   @Test
@@ -99,7 +67,7 @@ class MemberSessionReattachTest {
     g.receivers.refused.remove(2);
     advance(Duration.ofMillis(2400)); // the next try comes within the 2 s backoff
     g.publish("alice", null, "live");
-    assertEquals(List.of("recent", "live"), receive(g, "bob", 2));
+    assertEquals(List.of("recent", "live"), g.receiveTexts("bob", 2));
   }
 
   @Test
@@ -115,7 +83,7 @@ class MemberSessionReattachTest {
     g.receivers.refused.remove(2);
     g.publish("alice", null, "missed");
     assertEquals("OK RECONNECTED main bob", g.reconnect("bob", 2));
-    assertEquals(List.of("missed"), receive(g, "bob", 1));
+    assertEquals(List.of("missed"), g.receiveTexts("bob", 1));
   }
 
   @Test
@@ -123,16 +91,16 @@ class MemberSessionReattachTest {
     g.receivers.refused.add(2);
     g.receivers.breakLink("bob");
     assertEquals("OK SENT main 1", g.publish("bob", null, "from bob while lost"));
-    assertEquals(List.of("from bob while lost"), receive(g, "alice", 1));
+    assertEquals(List.of("from bob while lost"), g.receiveTexts("alice", 1));
     g.receivers.refused.remove(2);
     advance(Duration.ofSeconds(3));
-    assertEquals(List.of("from bob while lost"), receive(g, "bob", 1));
+    assertEquals(List.of("from bob while lost"), g.receiveTexts("bob", 1));
   }
 
   @Test
   void aMemberOnlineWhenTheCoordinatorStoppedIsTriedUntilItAnswers() {
     g.publish("alice", null, "before the stop");
-    assertEquals(List.of("before the stop"), receive(g, "bob", 1));
+    assertEquals(List.of("before the stop"), g.receiveTexts("bob", 1));
     advance(Duration.ofMillis(400)); // the cursor reaches the journal
     g.stop(); // bob was online
     GroupFixture restarted = GroupFixture.restartedFrom(kit, dir, TD, clock);
@@ -142,6 +110,6 @@ class MemberSessionReattachTest {
     restarted.receivers.refused.remove(2);
     advance(Duration.ofMillis(2400));
     assertEquals("OK SENT main 2", restarted.publish("bob", null, "after"));
-    assertEquals(List.of("after"), receive(restarted, "bob", 1));
+    assertEquals(List.of("after"), restarted.receiveTexts("bob", 1));
   }
 }

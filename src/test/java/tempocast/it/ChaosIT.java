@@ -66,7 +66,7 @@ class ChaosIT extends ItBase {
         budget(),
         () -> {
           Coordinator c = fx.startCoordinator("60");
-          List<Participant> ps = startAndRegister(c, "p1", "p2", "p3");
+          List<Participant> ps = fx.startAndRegister(c, "p1", "p2", "p3");
           LogChecker chk = new LogChecker();
           List<Sender> senders = senders(ps, chk, "");
           for (Sender s : senders) s.start();
@@ -95,7 +95,7 @@ class ChaosIT extends ItBase {
         budget(),
         () -> {
           Coordinator c = fx.startCoordinator("60");
-          List<Participant> ps = new ArrayList<>(startAndRegister(c, "p1", "p2", "victim"));
+          List<Participant> ps = new ArrayList<>(fx.startAndRegister(c, "p1", "p2", "victim"));
           LogChecker chk = new LogChecker();
           List<Sender> senders = senders(ps.subList(0, 2), chk, "");
           for (Sender s : senders) s.start();
@@ -147,7 +147,7 @@ class ChaosIT extends ItBase {
         budget(),
         () -> {
           Coordinator c = fx.startCoordinator("600");
-          List<Participant> ps = startAndRegister(c, "p1", "p2", "late");
+          List<Participant> ps = fx.startAndRegister(c, "p1", "p2", "late");
           Participant late = ps.get(2);
           LogChecker chk = new LogChecker();
           // ~300-byte messages, so that catching up takes a moment
@@ -211,7 +211,7 @@ class ChaosIT extends ItBase {
                       + HEARTBEAT_TIMEOUT_S
                       + "\n");
           Coordinator c = fx.startCoordinator(cfg, port);
-          List<Participant> ps = startAndRegister(c, "p1", "p2", "stuck");
+          List<Participant> ps = fx.startAndRegister(c, "p1", "p2", "stuck");
           Participant stuck = ps.get(2);
           List<Participant> others = ps.subList(0, 2);
           LogChecker chk = new LogChecker();
@@ -312,13 +312,6 @@ class ChaosIT extends ItBase {
   }
 
   // ================================================================== helpers
-
-  private List<Participant> startAndRegister(Coordinator c, String... ids) {
-    List<Participant> ps = new ArrayList<>();
-    for (String id : ids) ps.add(fx.startParticipant(id, c.port)); // JVMs start in parallel
-    for (Participant p : ps) p.register(0); // all before the first message: everyone is owed #1 on
-    return ps;
-  }
 
   private static List<Sender> senders(List<Participant> ps, LogChecker chk, String filler) {
     List<Sender> out = new ArrayList<>();

@@ -36,12 +36,7 @@ class ConcurrentSendersIT extends ItBase {
   @Test
   void concurrentSendersTotalOrderAndFifo() throws Exception {
     Coordinator c = fx.startCoordinator("30");
-    List<Participant> ps =
-        List.of(
-            fx.startParticipant("p1", c.port),
-            fx.startParticipant("p2", c.port),
-            fx.startParticipant("p3", c.port));
-    for (Participant p : ps) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "p1", "p2", "p3");
 
     ExecutorService pool = Executors.newFixedThreadPool(ps.size());
     Map<String, Long> seqOfText = new HashMap<>();

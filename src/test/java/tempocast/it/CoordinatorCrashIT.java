@@ -32,12 +32,11 @@ class CoordinatorCrashIT extends ItBase {
   @Test
   void acknowledgedMessagesSurviveCoordinatorSigkill() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    Participant dave = fx.startParticipant("dave", c.port);
-    List<Participant> all = List.of(alice, bob, carol, dave);
-    for (Participant p : all) p.register(0);
+    List<Participant> all = fx.startAndRegister(c, "alice", "bob", "carol", "dave");
+    Participant alice = all.get(0);
+    Participant bob = all.get(1);
+    Participant carol = all.get(2);
+    Participant dave = all.get(3);
 
     alice.msend("m0 everyone online");
     for (Participant p : all) p.awaitText("m0 everyone online");

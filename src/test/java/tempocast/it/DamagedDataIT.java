@@ -86,10 +86,9 @@ class DamagedDataIT extends ItBase {
   @Test
   void aWriteAheadLogCutInsideItsLastRecordStartsAndLosesOnlyThatRecord() throws Exception {
     Coordinator c = fx.startCoordinator("60");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     bob.disconnect();
     List<String> acked = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
@@ -129,10 +128,9 @@ class DamagedDataIT extends ItBase {
 
   /** alice online, bob offline and owed {@link #MESSAGES} acknowledged messages of about 1 KiB. */
   private Participant backlogForAnOfflineMember(Coordinator c) {
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     bob.disconnect();
     Random random = new Random(7);
     for (int i = 0; i < MESSAGES; i++) {

@@ -26,10 +26,10 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void aGroupMessageIsSentToAnOfflineMemberDeliveredAfterAndTheSenderIsNotified() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     carol.disconnect();
 
     int mark = alice.mark();
@@ -76,10 +76,9 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void aDirectMessageToAnOfflineRecipientIsSentThenDelivered() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     bob.disconnect();
     int mark = alice.mark();
     assertEquals(1, alice.send("bob", "for bob"));
@@ -97,10 +96,10 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void onlyTheSenderMayAskAndOnlyForAMessageThatExists() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     long s = alice.msend("alice's");
     alice.send("bob", "alice to bob");
     bob.awaitText("alice to bob");
@@ -122,10 +121,10 @@ class DeliveryStatusIT extends ItBase {
     // heartbeat-timeout 60 s: carol, stopped with SIGSTOP, stays online without acknowledging,
     // so the message is still owed to someone and stays in the journal to be asked about
     Coordinator c = fx.startCoordinator("2", "heartbeat-timeout = 60");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     int mark = alice.mark();
     bob.disconnect();
     carol.proc.signal("STOP");
@@ -169,10 +168,9 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void aMessageExpiresForAMemberThatLeftTheGroupOrDeregistered() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.create("team", null, "30");
     bob.join("team");
     bob.disconnect();
@@ -213,11 +211,11 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void statesAreTheSameBeforeAndAfterACoordinatorSigkill() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    Participant dave = fx.startParticipant("dave", c.port);
-    for (Participant p : List.of(alice, bob, carol, dave)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol", "dave");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
+    Participant dave = ps.get(3);
     alice.create("team", null, "30");
     dave.join("team");
     carol.disconnect();
@@ -275,10 +273,9 @@ class DeliveryStatusIT extends ItBase {
   @Test
   void aSenderThatWasOfflineSeesTheStateWithStatusNotANotice() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     bob.disconnect();
     int mark = alice.mark();
     alice.send("bob", "while both come and go");

@@ -40,10 +40,10 @@ class DirectMessagesIT extends ItBase {
   @Test
   void aDirectMessageReachesAnOnlineRecipientOnlyAndIsLoggedUnderItsInbox() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
 
     long before = System.currentTimeMillis();
     assertEquals(1, alice.send("bob", "hello bob, just you"));
@@ -95,10 +95,10 @@ class DirectMessagesIT extends ItBase {
   @Test
   void anOfflineRecipientWithinTdGetsEveryDirectMessageInOrderOnReconnect() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     bob.disconnect();
     long a1 = alice.send("bob", "a1");
     long c1 = carol.send("bob", "c1");
@@ -117,10 +117,9 @@ class DirectMessagesIT extends ItBase {
   @Test
   void anOfflineRecipientPastTdGetsOnlyDirectMessagesYoungerThanTd() {
     Coordinator c = fx.startCoordinator("2");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     bob.disconnect();
     long disconnectedAt = System.currentTimeMillis();
     alice.send("bob", "old: sent right after bob left");
@@ -144,11 +143,7 @@ class DirectMessagesIT extends ItBase {
   @Test
   void concurrentSendersToOneInboxGetOneOrderAndEachSendersOrder() throws Exception {
     Coordinator c = fx.startCoordinator("30");
-    List<Participant> senders =
-        List.of(
-            fx.startParticipant("s1", c.port),
-            fx.startParticipant("s2", c.port),
-            fx.startParticipant("s3", c.port));
+    List<Participant> senders = fx.startParticipants(c, "s1", "s2", "s3");
     Participant dave = fx.startParticipant("dave", c.port);
     dave.register(0);
     for (Participant p : senders) p.register(0);
@@ -194,12 +189,10 @@ class DirectMessagesIT extends ItBase {
   @Test
   void sendIsRefusedToAnUnregisteredIdAndWhileOfflineAndSendsNothing() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant gone = fx.startParticipant("gone", c.port);
-    alice.register(0);
-    bob.register(0);
-    gone.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "gone");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant gone = ps.get(2);
     gone.deregister();
 
     alice.expectError("send nobody hello?");
@@ -219,10 +212,9 @@ class DirectMessagesIT extends ItBase {
   @Test
   void aRestartedParticipantNeverWritesADirectMessageTwice() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
 
     List<String> sent = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {

@@ -43,10 +43,9 @@ class DiskFullIT extends ItBase {
     Path cfg =
         fx.writeFile("coordinator.conf", port + "\n30\ndata-dir = " + mount.resolve("data") + "\n");
     Coordinator c = fx.startCoordinator(cfg, port);
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.msend("before the disk filled up");
 
     Path filler = mount.resolve("filler");

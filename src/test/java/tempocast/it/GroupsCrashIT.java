@@ -35,13 +35,12 @@ class GroupsCrashIT extends ItBase {
   void aCoordinatorKilledWhileGroupAndDirectMessagesAreInFlightLosesNothingAcknowledged()
       throws Exception {
     Coordinator c = fx.startCoordinator("60");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    Participant dave = fx.startParticipant("dave", c.port);
-    Participant erin = fx.startParticipant("erin", c.port);
-    List<Participant> all = List.of(alice, bob, carol, dave, erin);
-    for (Participant p : all) p.register(0);
+    List<Participant> all = fx.startAndRegister(c, "alice", "bob", "carol", "dave", "erin");
+    Participant alice = all.get(0);
+    Participant bob = all.get(1);
+    Participant carol = all.get(2);
+    Participant dave = all.get(3);
+    Participant erin = all.get(4);
     alice.create("g1", null, "60");
     alice.create("g2", null, "60");
     for (Participant p : List.of(bob, carol, dave)) p.join("g1");
@@ -146,11 +145,7 @@ class GroupsCrashIT extends ItBase {
   @Test
   void threeSendersInTwoGroupsAtOnceGetOneOrderPerGroupAndTheirOwnOrder() throws Exception {
     Coordinator c = fx.startCoordinator("60");
-    List<Participant> senders =
-        List.of(
-            fx.startParticipant("s1", c.port),
-            fx.startParticipant("s2", c.port),
-            fx.startParticipant("s3", c.port));
+    List<Participant> senders = fx.startParticipants(c, "s1", "s2", "s3");
     Participant reader = fx.startParticipant("reader", c.port);
     reader.register(0);
     for (Participant p : senders) p.register(0);

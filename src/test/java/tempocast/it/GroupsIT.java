@@ -26,10 +26,10 @@ class GroupsIT extends ItBase {
   @Test
   void createJoinLeaveListAndUseAnswerWithTheirExactLines() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
 
     alice.create("alpha", null, "30"); // the coordinator's td when none is given
     alice.create("beta", "2.5", "2.5"); // decimals
@@ -116,10 +116,9 @@ class GroupsIT extends ItBase {
   @Test
   void aMemberReceivesAGroupsMessagesFromItsJoinOnAndIsANewEntrantAgainAfterLeaving() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.create("team", null, "30");
     alice.use("team");
 
@@ -156,10 +155,9 @@ class GroupsIT extends ItBase {
   @Test
   void aMemberOfflineLongerThanAGroupsTdLosesOnlyThatGroupsOldMessages() {
     Coordinator c = fx.startCoordinator("30"); // main's td
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.create("fast", "2.5", "2.5");
     alice.create("slow", null, "30");
     bob.join("fast");
@@ -205,10 +203,10 @@ class GroupsIT extends ItBase {
   @Test
   void groupsAndMembershipsSurviveACoordinatorSigkill() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     // a td with decimals, and long enough that carol, offline across the restart, is owed all
     alice.create("red", "40.5", "40.5");
     alice.create("blue", null, "30");
@@ -262,10 +260,9 @@ class GroupsIT extends ItBase {
   @Test
   void everyGroupErrorSaysSoAndChangesNothing() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.create("alpha", null, "30");
     bob.join("alpha");
     List<String> before = alice.groups();
@@ -359,10 +356,9 @@ class GroupsIT extends ItBase {
   @Test
   void groupCommandsWorkWhileOfflineAndSendsAreRefused() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.create("alpha", null, "30");
     alice.create("beta", null, "30");
     bob.join("beta");

@@ -22,10 +22,10 @@ class MembershipEventsIT extends ItBase {
   @Test
   void onlineMembersOfTheGroupSeeJoinsLeavesAndPresence() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    for (Participant p : List.of(alice, bob, carol)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
     alice.create("team", null, "30");
     int a = alice.mark();
     int b = bob.mark();
@@ -92,11 +92,11 @@ class MembershipEventsIT extends ItBase {
   @Test
   void eventsAreNotLoggedAndNotReplayedAfterADisconnection() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    Participant dave = fx.startParticipant("dave", c.port);
-    for (Participant p : List.of(alice, bob, carol, dave)) p.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol", "dave");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
+    Participant dave = ps.get(3);
     alice.create("team", null, "30");
     bob.join("team");
     alice.awaitNotice("team: bob joined");

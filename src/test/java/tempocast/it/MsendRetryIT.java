@@ -22,10 +22,9 @@ class MsendRetryIT extends ItBase {
   @Test
   void anUnansweredMsendIsRetriedUntilTheCoordinatorIsBackAndStoredOnce() throws Exception {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.msend("before the crash");
     bob.awaitText("before the crash");
 

@@ -26,12 +26,11 @@ class ParticipantCrashIT extends ItBase {
   @Test
   void killedParticipantRestartsAndCatchesUpWithoutDuplicates() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    Participant carol = fx.startParticipant("carol", c.port);
-    alice.register(0);
-    int bobPort = bob.register(0);
-    carol.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob", "carol");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    Participant carol = ps.get(2);
+    int bobPort = bob.lastPort;
 
     List<String> want = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {

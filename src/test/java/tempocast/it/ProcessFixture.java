@@ -268,6 +268,23 @@ public final class ProcessFixture implements AutoCloseable {
     return startParticipant(id, cfg, dir.resolve(id + ".log"));
   }
 
+  /**
+   * Starts one participant per ID (every JVM before the first registers, so they come up in
+   * parallel), then registers each on port 0, in the order given; returns them in that order.
+   */
+  public List<Participant> startAndRegister(Coordinator c, String... ids) {
+    List<Participant> ps = startParticipants(c, ids);
+    for (Participant p : ps) p.register(0);
+    return ps;
+  }
+
+  /** Starts one participant per ID on {@code c}, in the order given (none registered). */
+  public List<Participant> startParticipants(Coordinator c, String... ids) {
+    List<Participant> ps = new ArrayList<>();
+    for (String id : ids) ps.add(startParticipant(id, c.port));
+    return List.copyOf(ps);
+  }
+
   private static String lines(String... settings) {
     StringBuilder sb = new StringBuilder();
     for (String l : settings) sb.append(l).append('\n');
@@ -681,44 +698,34 @@ public final class ProcessFixture implements AutoCloseable {
 
     public String expectOk(String cmd) {
       String r = command(cmd);
-      if (!r.startsWith("OK"))
-        fail(
-            proc.name
-                + ": ["
-                + abbreviate(cmd)
-                + "] -> ["
-                + r
-                + "], expected OK\n"
-                + proc.describe());
+      if (!r.startsWith("OK")) failReply(cmd, r, "OK");
       return r;
     }
 
     public String expectError(String cmd) {
       String r = command(cmd);
       if (!r.startsWith("ERROR ") || r.length() <= "ERROR ".length()) {
-        fail(
-            proc.name
-                + ": ["
-                + abbreviate(cmd)
-                + "] -> ["
-                + r
-                + "], expected 'ERROR <reason>'\n"
-                + proc.describe());
+        failReply(cmd, r, "'ERROR <reason>'");
       }
       return r;
     }
 
+    private void failReply(String cmd, String r, String expected) {
+      fail(
+          proc.name
+              + ": ["
+              + abbreviate(cmd)
+              + "] -> ["
+              + r
+              + "], expected "
+              + expected
+              + "\n"
+              + proc.describe());
+    }
+
     /** register PORT; checks the exact OK line and returns the real receiver port. */
     public int register(int port) {
-      String r = expectOk("register " + port);
-      Matcher m = REGISTERED.matcher(r);
-      assertTrue(m.matches(), "register reply does not match contract: [" + r + "]");
-      assertEquals(id, m.group(1), "ID in register reply");
-      int p = Integer.parseInt(m.group(2));
-      assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
-      if (port != 0) assertEquals(port, p, "receiver port in register reply");
-      lastPort = p;
-      return p;
+      return checkPortReply(REGISTERED, "register", expectOk("register " + port), port);
     }
 
     public int reconnect(int port) {
@@ -726,12 +733,20 @@ public final class ProcessFixture implements AutoCloseable {
     }
 
     int checkReconnected(String r, int port) {
-      Matcher m = RECONNECTED.matcher(r);
-      assertTrue(m.matches(), "reconnect reply does not match contract: [" + r + "]");
-      assertEquals(id, m.group(1), "ID in reconnect reply");
+      return checkPortReply(RECONNECTED, "reconnect", r, port);
+    }
+
+    /**
+     * Checks a register/reconnect OK line {@code r} ({@code what}) against {@code contract}: this
+     * ID, a valid receiver port, {@code port} unless 0; remembers and returns the port.
+     */
+    private int checkPortReply(Pattern contract, String what, String r, int port) {
+      Matcher m = contract.matcher(r);
+      assertTrue(m.matches(), what + " reply does not match contract: [" + r + "]");
+      assertEquals(id, m.group(1), "ID in " + what + " reply");
       int p = Integer.parseInt(m.group(2));
       assertTrue(p > 0 && p < 65536, "receiver port in [" + r + "]");
-      if (port != 0) assertEquals(port, p, "receiver port in reconnect reply");
+      if (port != 0) assertEquals(port, p, "receiver port in " + what + " reply");
       lastPort = p;
       return p;
     }

@@ -25,10 +25,10 @@ class QuitIT extends ItBase {
   @Test
   void quitKeepsRegistrationAndReconnectCatchesUp() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    int bobPort = bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    int bobPort = bob.lastPort;
     alice.msend("before quit");
     bob.awaitText("before quit");
 
@@ -53,10 +53,9 @@ class QuitIT extends ItBase {
   @Test
   void eofOnStdinQuitsWithoutPrinting() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
     alice.msend("before eof");
     bob.awaitText("before eof");
 

@@ -24,10 +24,9 @@ class ReconnectPastTdIT extends ItBase {
   @Test
   void reconnectAfterTdGetsOnlyMessagesYoungerThanTd() {
     Coordinator c = fx.startCoordinator("2");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
 
     alice.msend("seen by both");
     bob.awaitText("seen by both");

@@ -22,10 +22,10 @@ class ReregisterIT extends ItBase {
   @Test
   void reregisteredMemberOnlyGetsMessagesAfterTheNewRegistration() {
     Coordinator c = fx.startCoordinator("30");
-    Participant alice = fx.startParticipant("alice", c.port);
-    Participant bob = fx.startParticipant("bob", c.port);
-    alice.register(0);
-    int bobPort = bob.register(0);
+    List<Participant> ps = fx.startAndRegister(c, "alice", "bob");
+    Participant alice = ps.get(0);
+    Participant bob = ps.get(1);
+    int bobPort = bob.lastPort;
 
     alice.msend("m1 while bob registered");
     bob.awaitText("m1 while bob registered");

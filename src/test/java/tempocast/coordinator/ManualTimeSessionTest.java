@@ -1,0 +1,45 @@
+package tempocast.coordinator;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import tempocast.journal.MutableClock;
+
+/**
+ * Set-up of the session tests that move time by hand: a {@link GroupFixture} per test over the
+ * subclass's ManualTime kit (which the subclass shuts down), with alice (receiver port 1) and bob
+ * (port 2) registered, and a wall clock that moves with the kit's scheduler.
+ */
+abstract class ManualTimeSessionTest {
+  final ActorTestKit kit;
+  final Duration td;
+  final ManualTime time;
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+
+  @TempDir Path dir;
+  GroupFixture g;
+
+  /** {@code kit} made with {@link ManualTime#config()}; {@code td} the fixture's td. */
+  ManualTimeSessionTest(ActorTestKit kit, Duration td) {
+    this.kit = kit;
+    this.td = td;
+    this.time = ManualTime.get(kit.system());
+  }
+
+  @BeforeEach
+  void setUp() {
+    g = new GroupFixture(kit, dir, td, clock);
+    g.register("alice", 1);
+    g.register("bob", 2);
+  }
+
+  /** Moves both clocks by {@code d} at once. */
+  void advance(Duration d) {
+    clock.advance(d);
+    time.timePasses(d);
+  }
+}

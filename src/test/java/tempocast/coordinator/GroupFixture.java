@@ -46,7 +46,8 @@ final class GroupFixture {
         td,
         clock,
         window,
-        windowBytes);
+        windowBytes,
+        java.util.Set.of());
   }
 
   /**
@@ -54,8 +55,14 @@ final class GroupFixture {
    * it. Stop the fixture that wrote the journal first.
    */
   static GroupFixture restartedFrom(ActorTestKit kit, Path dir, Duration td, Clock clock) {
+    return restartedFrom(kit, dir, td, clock, java.util.Set.of());
+  }
+
+  /** As above, with nothing listening on {@code refused} ports from the start. */
+  static GroupFixture restartedFrom(
+      ActorTestKit kit, Path dir, Duration td, Clock clock, java.util.Set<Integer> refused) {
     RocksDbJournalStore store = RocksDbJournalStore.open(dir);
-    return new GroupFixture(kit, store, store.load(), td, clock, 8, 1 << 20);
+    return new GroupFixture(kit, store, store.load(), td, clock, 8, 1 << 20, refused);
   }
 
   private GroupFixture(
@@ -65,11 +72,13 @@ final class GroupFixture {
       Duration td,
       Clock clock,
       int window,
-      long windowBytes) {
+      long windowBytes,
+      java.util.Set<Integer> refused) {
     this.kit = kit;
     this.sent = kit.createTestProbe();
     this.notices = kit.createTestProbe();
     this.receivers = new FakeReceivers(sent, notices);
+    receivers.refused.addAll(refused); // before any session can try them
     CoordinatorSettings settings =
         new CoordinatorSettings(
             0,

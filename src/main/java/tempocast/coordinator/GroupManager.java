@@ -88,7 +88,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   public record Presence(String member, boolean present, boolean reachable) implements Command {}
 
   /** The member's cursor reached the journal at {@code cursor}. */
-  public record Progress(String member, long cursor) implements Command {}
+  /** {@code at}: the coordinator's time of the acknowledgement that moved it there. */
+  public record Progress(String member, long cursor, long at) implements Command {}
 
   /** The member came back after td: what came after {@code cursor} older than notBefore expired. */
   public record Expired(String member, long cursor, long notBefore) implements Command {}
@@ -372,7 +373,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     if (m != null && p.cursor() > m.acked) {
       m.acked = p.cursor();
       if (blocking == null || blocking.equals(p.member())) {
-        noticeDelivered();
+        noticeDelivered(p.at());
       }
     }
     return this;
@@ -384,7 +385,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
    * where its membership began, so "every member acknowledged seq" is "the lowest cursor is at
    * least seq".
    */
-  private void noticeDelivered() {
+  private void noticeDelivered(long deliveredAt) {
     if (pending.isEmpty()) {
       blocking = null;
       return;
@@ -410,7 +411,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     blocking = pending.isEmpty() ? null : lowestMember;
     notices.forEach(
         (sender, lines) -> {
-          ParticipantSession.Notice n = new ParticipantSession.Notice(lines.result());
+          ParticipantSession.Notice n = new ParticipantSession.Notice(lines.result(), deliveredAt);
           Member m = members.get(sender);
           if (m != null && m.session != null) {
             m.session.tell(n);
@@ -426,7 +427,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         p.undeliverable = true;
       }
     }
-    noticeDelivered();
+    noticeDelivered(clock.millis());
     return this;
   }
 
@@ -485,7 +486,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     if (l.member().equals(blocking)) {
       blocking = null;
     }
-    noticeDelivered();
+    noticeDelivered(clock.millis());
     broadcast(l.member(), DeliveryCodec.EventKind.LEFT);
     persist(
         new MessageJournal.EndMembership(
@@ -560,7 +561,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       return;
     }
     ParticipantSession.Notice notice =
-        new ParticipantSession.Notice(Lines.line(DeliveryCodec.event(target, member, kind)));
+        new ParticipantSession.Notice(
+            Lines.line(DeliveryCodec.event(target, member, kind)), ParticipantSession.NOW);
     for (Map.Entry<String, Member> e : members.entrySet()) {
       if (!e.getKey().equals(member) && e.getValue().reachable && e.getValue().session != null) {
         e.getValue().session.tell(notice);

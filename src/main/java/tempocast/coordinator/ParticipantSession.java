@@ -86,7 +86,14 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       implements Command {}
 
   /** A notice line (EVENT, DELIVERED) for the participant's console, if its receiver is there. */
-  public record Notice(ByteString line) implements Command {}
+  /**
+   * {@code happenedAt}: when what it tells of happened (a delivery's acknowledgement), or {@link
+   * #NOW}: a participant that was offline then never sees it, even if it is back when the notice
+   * arrives.
+   */
+  public record Notice(ByteString line, long happenedAt) implements Command {}
+
+  public static final long NOW = Long.MAX_VALUE;
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -195,6 +202,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
     long notBefore = Retention.EVERYTHING;
     boolean reading;
+    long lastAckAt;
 
     Subscription(
         String target,
@@ -255,6 +263,10 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   private int reattachAttempts;
   private long offlineSince;
+
+  /** Since when the link is up: notices of what happened before are not shown. */
+  private long onlineSince;
+
   private DeliveryLink link;
   private int linkId;
   private boolean attaching;
@@ -437,6 +449,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     reattachAttempts = 0;
     link = up.link();
     online = true;
+    onlineSince = now;
     offlineSince = -1;
     getContext().getLog().info("Participant [{}] online at [{}:{}]", id, host, port);
     tellManagers(true, true);
@@ -803,7 +816,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   private Behavior<Command> onNotice(Notice n) {
-    if (online && link != null) {
+    if (online && link != null && n.happenedAt() >= onlineSince) {
       write(n.line());
     }
     return this;
@@ -859,7 +872,8 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     long acked = Math.min(a.seq(), s.lastSent); // never past what was sent
     if (acked > s.cursor) {
       moveCursor(s, acked);
-      s.acks.add(new long[] {acked, clock.millis()});
+      s.lastAckAt = clock.millis();
+      s.acks.add(new long[] {acked, s.lastAckAt});
       markCursorDirty(s);
     }
     while (!s.inFlightRuns.isEmpty() && s.inFlightRuns.peekFirst()[0] <= s.cursor) {
@@ -1040,7 +1054,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     journal.tell(new MessageJournal.SaveProgress(moves));
     for (Subscription s : dirty) {
-      s.manager.tell(new GroupManager.Progress(id, s.cursor));
+      s.manager.tell(new GroupManager.Progress(id, s.cursor, s.lastAckAt));
     }
     dirty.clear();
   }

@@ -154,12 +154,11 @@ class DeliveryStatusIT extends ItBase {
       carol.proc.signal("CONT");
     }
     carol.awaitText("bob is back");
-    long s1 = 1;
-    Status after =
-        alice.awaitStatus(
-            "main", s1, "carol delivered", x -> "delivered".equals(x.stateOf("carol")));
-    assertEquals(List.of("alice delivered T", "bob expired", "carol delivered T"), after.shapes());
-    assertEquals("OK status main #1: 2 delivered, 0 sent, 1 expired", after.result());
+    // carol gets #1 too; it is then owed to no one and, older than td, pruned: status would
+    // answer that there is no such message any more (see the README's "States")
+    assertEquals(
+        List.of("bob will be away too long", "bob is back"),
+        ProcessFixture.texts(carol.logEntries()));
     // the next message reaches everyone and is notified; the expired one never is
     alice.awaitNotice(mark, "delivered main #2");
     alice.assertNoNotice(mark, "delivered main #1");

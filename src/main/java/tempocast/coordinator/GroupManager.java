@@ -108,8 +108,8 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private record Journaled(MessageJournal.AppendResult result) implements Command {}
 
-  private record MembershipStored(
-      Runnable onSuccess, Reply.Error onFailure, MessageJournal.Saved saved) implements Command {}
+  /** A membership write came back: {@code then} is what follows, on success or failure. */
+  private record MembershipStored(Runnable then) implements Command {}
 
   /** How many recent message IDs per sender are remembered to recognise a retried MSEND. */
   private static final int RECENT_IDS = 1024;
@@ -452,8 +452,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     broadcast(j.member(), DeliveryCodec.EventKind.JOINED);
     Joined ok = new Joined(target, joinSeq, tdMillis, getContext().getSelf(), null);
     persist(
-        new MessageJournal.SaveMembership(
-            new MembershipRecord(target, j.member(), joinSeq, joinSeq), null),
+        ref ->
+            new MessageJournal.SaveMembership(
+                new MembershipRecord(target, j.member(), joinSeq, joinSeq), ref),
         () -> j.replyTo().tell(ok),
         "cannot store the membership",
         error -> {
@@ -489,17 +490,18 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     noticeDelivered(clock.millis());
     broadcast(l.member(), DeliveryCodec.EventKind.LEFT);
     persist(
-        new MessageJournal.EndMembership(
-            new MembershipRecord(target, l.member(), m.joinSeq, m.acked), endSeq, null),
+        ref ->
+            new MessageJournal.EndMembership(
+                new MembershipRecord(target, l.member(), m.joinSeq, m.acked), endSeq, ref),
         () -> l.replyTo().tell(new Left(new Reply.Left(target, l.member()))),
         "cannot store the departure",
         error -> l.replyTo().tell(new Left(error)));
     return this;
   }
 
-  /** Sends a journal write that takes {@code replyTo}; runs one of the outcomes once it is done. */
+  /** Sends a journal write; runs one of the outcomes once it is done. */
   private void persist(
-      MessageJournal.Command write,
+      java.util.function.Function<ActorRef<MessageJournal.Saved>, MessageJournal.Command> write,
       Runnable onSuccess,
       String what,
       java.util.function.Consumer<Reply.Error> onFailure) {
@@ -508,25 +510,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             MessageJournal.Saved.class,
             journal,
             context.settings().askTimeout(),
-            ref -> withReplyTo(write, ref),
+            write::apply,
             (saved, err) -> {
               MessageJournal.Saved s = err == null ? saved : new MessageJournal.Saved("timed out");
               Reply.Error e = new Reply.Error(Reply.ErrorCode.STORAGE, what + ": " + s.error());
-              return new MembershipStored(s.ok() ? onSuccess : () -> onFailure.accept(e), e, s);
+              return new MembershipStored(s.ok() ? onSuccess : () -> onFailure.accept(e));
             });
   }
 
-  private static MessageJournal.Command withReplyTo(
-      MessageJournal.Command write, ActorRef<MessageJournal.Saved> ref) {
-    if (write instanceof MessageJournal.SaveMembership s) {
-      return new MessageJournal.SaveMembership(s.membership(), ref);
-    }
-    MessageJournal.EndMembership e = (MessageJournal.EndMembership) write;
-    return new MessageJournal.EndMembership(e.membership(), e.endSeq(), ref);
-  }
-
   private Behavior<Command> onMembershipStored(MembershipStored s) {
-    s.onSuccess().run();
+    s.then().run();
     return this;
   }
 

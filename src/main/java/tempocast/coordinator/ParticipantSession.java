@@ -95,11 +95,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   public static final long NOW = Long.MAX_VALUE;
 
-  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
-
-  public record Status(
-      String id, boolean online, boolean lost, long offlineSince, Map<String, Long> cursors) {}
-
   /** The receiver acknowledged everything of {@code target} up to {@code seq} on link linkId. */
   public record LinkAcked(int linkId, String target, long seq) implements Command {}
 
@@ -352,7 +347,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         .onMessageEquals(Reattach.INSTANCE, this::onReattach)
         .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
         .onMessage(FlushOutbox.class, this::onFlushOutbox)
-        .onMessage(GetStatus.class, this::onGetStatus)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -1061,13 +1055,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   private Behavior<Command> onFlushCursors() {
     flushCursors();
-    return this;
-  }
-
-  private Behavior<Command> onGetStatus(GetStatus g) {
-    Map<String, Long> cursors = new HashMap<>();
-    subscriptions.forEach((t, s) -> cursors.put(t, s.cursor));
-    g.replyTo().tell(new Status(id, online, lost, offlineSince, Map.copyOf(cursors)));
     return this;
   }
 

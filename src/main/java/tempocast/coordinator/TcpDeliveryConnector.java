@@ -25,12 +25,11 @@ import tempocast.protocol.ProtocolException;
 
 /**
  * Delivery connections over Pekko TCP streams. Outbound: a bounded queue of delivery lines, with a
- * PING whenever the link has been quiet for the heartbeat interval. Inbound: ACK and PONG lines;
- * silence longer than the heartbeat timeout fails the link, which is how a dead or unreachable
- * participant is noticed.
+ * PING every heartbeat interval. Inbound: ACK and PONG lines; silence longer than the heartbeat
+ * timeout fails the link, which is how a dead or unreachable participant is noticed.
  */
 public final class TcpDeliveryConnector implements DeliveryLink.Connector {
-  private static final ByteString PING = ByteString.fromString("PING\n");
+  private static final ByteString PING = Lines.line(DeliveryCodec.PING);
 
   /** Room for notices (EVENT, DELIVERED), which the delivery window does not count. */
   private static final int NOTICE_ROOM = 4096;

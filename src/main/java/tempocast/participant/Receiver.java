@@ -39,7 +39,7 @@ import tempocast.protocol.ProtocolException;
  * never to the log, and are not acknowledged.
  */
 public final class Receiver {
-  private static final ByteString PONG = ByteString.fromString("PONG\n");
+  private static final ByteString PONG = Lines.line(DeliveryCodec.PONG);
   private static final int MAX_RUN = 1024;
 
   private final Tcp.ServerBinding binding;

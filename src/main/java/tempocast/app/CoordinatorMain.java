@@ -14,9 +14,9 @@ import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
 import tempocast.coordinator.CoordinatorConfigFile;
 import tempocast.coordinator.CoordinatorSettings;
+import tempocast.coordinator.DeliveryLoop;
 import tempocast.coordinator.Directory;
 import tempocast.coordinator.ParticipantSession;
-import tempocast.coordinator.TcpDeliveryConnector;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
@@ -44,6 +44,7 @@ public final class CoordinatorMain {
       return 1;
     }
     CompletableFuture<Integer> exit = new CompletableFuture<>();
+    DeliveryLoop deliveryLoop = new DeliveryLoop(settings);
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.setup(
@@ -65,10 +66,7 @@ public final class CoordinatorMain {
                       ctx.spawn(
                           Directory.create(
                               new ParticipantSession.Context(
-                                  settings,
-                                  journal,
-                                  new TcpDeliveryConnector(ctx.getSystem(), settings),
-                                  Clock.systemUTC()),
+                                  settings, journal, deliveryLoop, Clock.systemUTC()),
                               recovered),
                           "directory");
                   new CommandServer(ctx.getSystem(), settings, directory)
@@ -111,6 +109,7 @@ public final class CoordinatorMain {
                 }),
             "tempocast-coordinator");
     system.getWhenTerminated().toCompletableFuture().join();
+    deliveryLoop.close();
     return exit.getNow(0);
   }
 }

@@ -7,9 +7,6 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    // Logging set up here, before the actor system's threads log: otherwise SLF4J prints a
-    // warning about "replayed" calls on a user's terminal.
-    org.slf4j.LoggerFactory.getILoggerFactory();
     // On two cores the common pool has parallelism 1, and CompletableFuture then starts a new
     // thread for every asynchronous completion (the ask pattern's futures among them).
     if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
@@ -22,8 +19,13 @@ public final class Main {
       System.exit(2);
     }
     Path config = Path.of(args[1]);
-    int status =
-        args[0].equals("coordinator") ? CoordinatorMain.run(config) : ParticipantMain.run(config);
+    int status;
+    if (args[0].equals("coordinator")) {
+      Logging.start(); // to standard error, as logback.xml says
+      status = CoordinatorMain.run(config);
+    } else {
+      status = ParticipantMain.run(config); // starts logging to a file once it knows the file
+    }
     System.exit(status);
   }
 }

@@ -23,8 +23,13 @@ public final class Main {
       System.exit(2);
     }
     Path config = Path.of(args[1]);
-    int status =
-        args[0].equals("coordinator") ? CoordinatorMain.run(config) : ParticipantMain.run(config);
+    int status;
+    if (args[0].equals("coordinator")) {
+      Logging.start(); // to standard error, as logback.xml says
+      status = CoordinatorMain.run(config);
+    } else {
+      status = ParticipantMain.run(config); // starts logging to a file once it knows the file
+    }
     System.exit(status);
   }
 }

@@ -1,6 +1,7 @@
 package tempocast.console;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import tempocast.protocol.Lines;
 import tempocast.protocol.Names;
 import tempocast.protocol.ProtocolException;
@@ -45,6 +46,11 @@ public sealed interface ConsoleCommand {
   /** {@code target}: a group name, or {@code @ID} for a direct message to ID. */
   record Status(String target, long seq) implements ConsoleCommand {}
 
+  /** This participant's figures since it started; answered locally. */
+  enum Stats implements ConsoleCommand {
+    INSTANCE
+  }
+
   enum Quit implements ConsoleCommand {
     INSTANCE
   }
@@ -72,8 +78,29 @@ public sealed interface ConsoleCommand {
           "  members [GROUP]     list GROUP's members, online or offline (default: the current group)",
           "  use GROUP           make GROUP the current group, the one msend sends to (main at start)",
           "  status TARGET #SEQ  the state of a message you sent, per recipient (TARGET: GROUP or @ID)",
-          "  quit                exit; you stay registered, as if disconnected",
+          "  stats               what you sent and received since start: counts, bytes, latencies",
+          "  quit                exit (printing stats); you stay registered, as if disconnected",
           "  help                show this");
+
+  /** Every command's word, in the order help lists them. */
+  List<String> WORDS =
+      List.of(
+          "register",
+          "reconnect",
+          "disconnect",
+          "deregister",
+          "msend",
+          "send",
+          "create",
+          "join",
+          "leave",
+          "groups",
+          "members",
+          "use",
+          "status",
+          "stats",
+          "quit",
+          "help");
 
   static ConsoleCommand parse(String line) {
     int sp = indexOfBlank(line);
@@ -214,6 +241,8 @@ public sealed interface ConsoleCommand {
         return noArgs(word, rest, Disconnect.INSTANCE);
       case "deregister":
         return noArgs(word, rest, Deregister.INSTANCE);
+      case "stats":
+        return noArgs(word, rest, Stats.INSTANCE);
       case "quit":
         return noArgs(word, rest, Quit.INSTANCE);
       case "help":
@@ -224,7 +253,7 @@ public sealed interface ConsoleCommand {
                 + abbreviate(word)
                 + "'; commands: register PORT, reconnect PORT, disconnect, deregister,"
                 + " msend MESSAGE, send ID MESSAGE, create GROUP [TD], join GROUP, leave GROUP,"
-                + " groups, members [GROUP], use GROUP, status TARGET #SEQ, quit, help");
+                + " groups, members [GROUP], use GROUP, status TARGET #SEQ, stats, quit, help");
     }
   }
 

@@ -24,6 +24,8 @@ import tempocast.journal.MembershipRecord;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.ParticipantRecord;
 import tempocast.journal.Retention;
+import tempocast.protocol.DeliveryCodec;
+import tempocast.protocol.Lines;
 import tempocast.protocol.Reply;
 import tempocast.protocol.StoredMessage;
 
@@ -127,6 +129,9 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       implements Command {}
 
   private record FlushOutbox(int linkId) implements Command {}
+
+  /** {@code count}: how many messages of {@code target} a reconnect past its td is owed. */
+  private record OwedCounted(String target, int linkId, long count) implements Command {}
 
   private enum FlushCursors implements Command {
     INSTANCE
@@ -347,6 +352,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         .onMessageEquals(Reattach.INSTANCE, this::onReattach)
         .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
         .onMessage(FlushOutbox.class, this::onFlushOutbox)
+        .onMessage(OwedCounted.class, this::onOwedCounted)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
@@ -447,6 +453,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     offlineSince = -1;
     getContext().getLog().info("Participant [{}] online at [{}:{}]", id, host, port);
     tellManagers(true, true);
+    announceOwed();
     if (pendingRegister != null) {
       // A new participant: stored once its receiver answered, then it joins its inbox and group.
       Register r = pendingRegister;
@@ -975,6 +982,59 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (progressed) {
       pump(s);
     }
+    return this;
+  }
+
+  /**
+   * Tells the receiver, before any delivery on the new link, how many messages it is owed ({@code
+   * OWED N}), so that its console can show a long catch-up's progress. A target owed everything
+   * since its cursor owes {@code head - cursor}; for one past its td the journal finds the first
+   * message within td, and the target waits (as if reading) until it is counted, so its own {@code
+   * OWED} still comes before its messages.
+   */
+  private void announceOwed() {
+    long owed = 0;
+    int link = linkId;
+    for (Subscription s : subscriptions.values()) {
+      if (s.headSeq <= s.cursor) {
+        continue;
+      }
+      if (s.notBefore == Retention.EVERYTHING) {
+        owed += s.headSeq - s.cursor;
+        continue;
+      }
+      s.reading = true;
+      long head = s.headSeq;
+      long from = s.cursor + 1;
+      getContext()
+          .ask(
+              JournalStore.ReadResult.class,
+              journal,
+              settings.askTimeout(),
+              ref -> new MessageJournal.Read(s.target, from, s.notBefore, 1, ref),
+              (r, err) ->
+                  new OwedCounted(
+                      s.target,
+                      link,
+                      err != null || r.messages().isEmpty()
+                          ? 0
+                          : Math.max(0, head - r.messages().get(0).seq() + 1)));
+    }
+    if (owed > 0) {
+      write(Lines.line(DeliveryCodec.owed(owed)));
+    }
+  }
+
+  private Behavior<Command> onOwedCounted(OwedCounted c) {
+    Subscription s = subscriptions.get(c.target());
+    if (c.linkId() != linkId || !online || s == null) {
+      return this; // the next link counts again
+    }
+    if (c.count() > 0) {
+      write(Lines.line(DeliveryCodec.owed(c.count())));
+    }
+    s.reading = false;
+    pump(s);
     return this;
   }
 

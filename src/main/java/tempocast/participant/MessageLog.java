@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,12 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   public static Behavior<Command> create(Path file) {
-    return Behaviors.setup(ctx -> new MessageLog(ctx, file));
+    return create(file, new ParticipantStats());
+  }
+
+  /** {@code stats} hears of every message written: its size and its delivery latency. */
+  public static Behavior<Command> create(Path file, ParticipantStats stats) {
+    return Behaviors.setup(ctx -> new MessageLog(ctx, file, stats));
   }
 
   private final Path file;
@@ -72,10 +78,18 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
   private final Map<String, Long> writtenSinceEntering = new HashMap<>();
 
   private final OutputStream out;
+  private final ParticipantStats stats;
 
-  private MessageLog(ActorContext<Command> ctx, Path file) throws IOException {
+  /** The timestamps and text sizes of the messages the current write wrote: reused. */
+  private long[] writtenTimestamps = new long[64];
+
+  private long[] writtenBytes = new long[64];
+
+  private MessageLog(ActorContext<Command> ctx, Path file, ParticipantStats stats)
+      throws IOException {
     super(ctx);
     this.file = file;
+    this.stats = stats;
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -151,16 +165,31 @@ public final class MessageLog extends AbstractBehavior<MessageLog.Command> {
   private Behavior<Command> onWrite(Write w) {
     Map<String, Long> written = new HashMap<>();
     try {
+      int n = 0;
       for (Delivery d : w.deliveries()) {
         long last = lastSeq.getOrDefault(d.group(), 0L);
         if (d.seq() > last) {
           out.write((format(d) + "\n").getBytes(StandardCharsets.UTF_8));
           lastSeq.put(d.group(), d.seq());
           writtenSinceEntering.computeIfPresent(d.group(), (g, s) -> Math.max(s, d.seq()));
+          if (n == writtenTimestamps.length) {
+            writtenTimestamps = Arrays.copyOf(writtenTimestamps, n * 2);
+            writtenBytes = Arrays.copyOf(writtenBytes, n * 2);
+          }
+          writtenTimestamps[n] = d.timestamp();
+          writtenBytes[n] = ParticipantStats.utf8Length(d.text());
+          n++;
         }
         written.put(d.group(), lastSeq.get(d.group()));
       }
       out.flush();
+      if (n > 0) {
+        Instant now = Instant.now();
+        long nowMicros = now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+        for (int i = 0; i < n; i++) {
+          stats.received(writtenBytes[i], nowMicros - writtenTimestamps[i] * 1000);
+        }
+      }
       w.replyTo().tell(new Written(Map.copyOf(written), null));
     } catch (IOException e) {
       getContext().getLog().error("Cannot write the message log {}: {}", file, e.getMessage());

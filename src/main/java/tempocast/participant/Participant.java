@@ -31,21 +31,43 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
 
   public record Execute(ConsoleCommand command, ActorRef<Result> replyTo) implements Command {}
 
-  /** The console's result line; {@code quit} when the participant is done. */
-  public record Result(String line, boolean quit) {}
-
-  private record Finished(Step step, ActorRef<Result> replyTo) implements Command {}
+  /**
+   * The console's result: the lines of a listing, if any, then the result line; {@code quit} when
+   * the participant is done.
+   */
+  public record Result(String line, boolean quit) {
+    /** The lines before the result line, each ending with a newline; empty if there are none. */
+    public String listing() {
+      int end = line.lastIndexOf('\n');
+      return end < 0 ? "" : line.substring(0, end + 1);
+    }
+  }
 
   /** What a command's network steps ended with: the coordinator's reply, or why there is none. */
   private record Step(ConsoleCommand command, Receiver receiver, Reply reply, Throwable error) {}
+
+  /** When the command's network steps began ({@link System#nanoTime}), for the send latency. */
+  private record Finished(Step step, ActorRef<Result> replyTo, long startNanos)
+      implements Command {}
 
   static final String GROUP = Names.DEFAULT_GROUP;
 
   /** {@code notices}: where lines for the console that are not command results go. */
   public static Behavior<Command> create(
       ParticipantSettings settings, ActorRef<MessageLog.Command> log, Consumer<String> notices) {
+    return create(settings, log, notices, new ParticipantStats());
+  }
+
+  /** {@code stats}: what {@code stats} prints; the message log adds what it receives. */
+  public static Behavior<Command> create(
+      ParticipantSettings settings,
+      ActorRef<MessageLog.Command> log,
+      Consumer<String> notices,
+      ParticipantStats stats) {
     return Behaviors.withStash(
-        64, stash -> Behaviors.setup(ctx -> new Participant(ctx, stash, settings, log, notices)));
+        64,
+        stash ->
+            Behaviors.setup(ctx -> new Participant(ctx, stash, settings, log, notices, stats)));
   }
 
   private final StashBuffer<Command> stash;
@@ -53,6 +75,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
   private final ActorRef<MessageLog.Command> log;
   private final CoordinatorClient client;
   private final Consumer<String> notices;
+  private final ParticipantStats stats;
   private final String msgIdPrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
   private long msgCounter;
   private boolean busy;
@@ -64,12 +87,14 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       StashBuffer<Command> stash,
       ParticipantSettings settings,
       ActorRef<MessageLog.Command> log,
-      Consumer<String> notices) {
+      Consumer<String> notices,
+      ParticipantStats stats) {
     super(ctx);
     this.stash = stash;
     this.settings = settings;
     this.log = log;
     this.notices = notices;
+    this.stats = stats;
     this.client = new CoordinatorClient(ctx.getSystem(), settings);
   }
 
@@ -96,12 +121,18 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       e.replyTo().tell(new Result(ConsoleCommand.HELP + "\nOK help", false));
       return this;
     }
+    if (cmd instanceof ConsoleCommand.Stats) {
+      e.replyTo().tell(new Result(statsLines() + "OK stats", false));
+      return this;
+    }
     busy = true;
+    long start = System.nanoTime();
     getContext()
         .pipeToSelf(
             run(cmd),
             (step, err) ->
-                new Finished(err == null ? step : new Step(cmd, null, null, err), e.replyTo()));
+                new Finished(
+                    err == null ? step : new Step(cmd, null, null, err), e.replyTo(), start));
     return this;
   }
 
@@ -187,6 +218,15 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
       return releasingReceiver(ask(cmd, CommandCodec.disconnect(GROUP, id)), true);
     }
     return CompletableFuture.completedFuture(new Step(cmd, null, null, null));
+  }
+
+  /** The lines of {@code stats}, each ending with a newline. */
+  private String statsLines() {
+    StringBuilder b = new StringBuilder();
+    for (String l : stats.lines()) {
+      b.append(l).append('\n');
+    }
+    return b.toString();
   }
 
   private String nextMsgId() {
@@ -293,6 +333,13 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     busy = false;
     Step s = f.step();
     Result result = apply(s);
+    if (s.reply() instanceof Reply.Sent) {
+      String text =
+          s.command() instanceof ConsoleCommand.MSend m
+              ? m.text()
+              : s.command() instanceof ConsoleCommand.Send d ? d.text() : "";
+      stats.sent(ParticipantStats.utf8Length(text), f.startNanos(), System.nanoTime());
+    }
     f.replyTo().tell(result);
     if (result.quit()) {
       client.close();
@@ -305,7 +352,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     ConsoleCommand cmd = s.command();
     if (cmd instanceof ConsoleCommand.Quit) {
       receiver = null;
-      return new Result("OK bye", true);
+      return new Result(statsLines() + "OK bye", true); // the figures once more, on the way out
     }
     if (!succeeded(s)) {
       if (s.receiver() != null) {

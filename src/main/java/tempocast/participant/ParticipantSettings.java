@@ -21,6 +21,23 @@ public record ParticipantSettings(
     Duration coordinatorSilence,
     boolean notifyDelivered) {
 
+  /**
+   * The participant's own log (warnings, errors), beside the message log: {@code
+   * LOG.participant.log}.
+   */
+  public Path programLogFile() {
+    return besideLog(".participant.log");
+  }
+
+  /** The console's line history at a terminal, beside the message log: {@code LOG.history}. */
+  public Path historyFile() {
+    return besideLog(".history");
+  }
+
+  private Path besideLog(String suffix) {
+    return logFile.resolveSibling(logFile.getFileName() + suffix);
+  }
+
   public ParticipantSettings withNotifyDelivered(boolean on) {
     return new ParticipantSettings(
         id,

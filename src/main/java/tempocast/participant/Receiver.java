@@ -143,6 +143,9 @@ public final class Receiver {
   /** A line for the console: a membership event or a delivered notice. */
   private record Notice(String line) implements Incoming {}
 
+  /** The coordinator's {@code OWED N}: for the catch-up's progress. */
+  private record Owed(long count) implements Incoming {}
+
   private enum Ping implements Incoming {
     INSTANCE
   }
@@ -165,6 +168,7 @@ public final class Receiver {
       Duration timeout,
       boolean notifyDelivered,
       Consumer<String> notices) {
+    CatchUp catchUp = new CatchUp(notices, System::nanoTime); // one per connection
     return Flow.of(ByteString.class)
         .via(Framing.delimiter(Lines.NEWLINE, Lines.MAX_LINE_BYTES, FramingTruncation.DISALLOW))
         .statefulMap(
@@ -189,7 +193,7 @@ public final class Receiver {
               run.add(next);
               return run;
             })
-        .mapAsync(1, run -> handleRun(system, log, timeout, notices, run));
+        .mapAsync(1, run -> handleRun(system, log, timeout, notices, catchUp, run));
   }
 
   private static void checkHello(ActorSystem<?> system, String member, ByteString bytes) {
@@ -225,6 +229,9 @@ public final class Receiver {
       if (f instanceof DeliveryCodec.Event e) {
         return new Notice(e.group() + ": " + e.member() + " " + e.kind().word);
       }
+      if (f instanceof DeliveryCodec.Owed o) {
+        return new Owed(o.count());
+      }
       if (f instanceof DeliveryCodec.Delivered d && notifyDelivered) {
         return new Notice("delivered " + d.target() + " #" + d.seq());
       }
@@ -239,6 +246,7 @@ public final class Receiver {
       ActorRef<MessageLog.Command> log,
       Duration timeout,
       Consumer<String> notices,
+      CatchUp catchUp,
       List<Incoming> run) {
     List<DeliveryCodec.Delivery> deliveries = new ArrayList<>();
     boolean ping = false;
@@ -247,9 +255,14 @@ public final class Receiver {
         deliveries.add(m.delivery());
       } else if (i instanceof Notice n) {
         notices.accept(n.line()); // for the console only: not logged, not acknowledged
+      } else if (i instanceof Owed o) {
+        catchUp.owed(o.count());
       } else if (i == Ping.INSTANCE) {
         ping = true;
       }
+    }
+    if (ping && deliveries.isEmpty()) {
+      catchUp.quiet();
     }
     ByteString pong = ping ? PONG : ByteString.emptyByteString();
     if (deliveries.isEmpty()) {
@@ -263,6 +276,7 @@ public final class Receiver {
                 // Not in the log, so not acknowledged: drop the connection and be sent it again.
                 throw new IllegalStateException("message log write failed: " + written.error());
               }
+              catchUp.received(deliveries.size());
               ByteStringBuilder out = new ByteStringBuilder();
               for (Map.Entry<String, Long> e : written.lastSeqByGroup().entrySet()) {
                 out.append(Lines.line(DeliveryCodec.ack(e.getKey(), e.getValue())));

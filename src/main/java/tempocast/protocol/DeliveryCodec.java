@@ -2,8 +2,8 @@ package tempocast.protocol;
 
 /**
  * The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}, and the notices
- * {@code EVENT} and {@code DELIVERED}), and back ({@code ACK}). One connection per participant
- * carries every group's and its inbox's messages.
+ * {@code EVENT}, {@code DELIVERED} and {@code OWED}), and back ({@code ACK}). One connection per
+ * participant carries every group's and its inbox's messages.
  */
 public final class DeliveryCodec {
   /** The coordinator's heartbeat on a quiet delivery connection, and the receiver's answer. */
@@ -45,6 +45,14 @@ public final class DeliveryCodec {
   /** A message this participant sent reached every recipient it was owed to. */
   public record Delivered(String target, long seq) implements Frame {}
 
+  /**
+   * {@code count} more messages are owed on this connection, to come after this line: sent once a
+   * connection is up, for what the participant missed while away (a count of 0 too), and once more
+   * for each group whose td rule had to be looked up first. A progress notice, never acknowledged;
+   * receivers that do not know it ignore it.
+   */
+  public record Owed(long count) implements Frame {}
+
   public static String hello(String member) {
     return "HELLO " + member;
   }
@@ -55,6 +63,10 @@ public final class DeliveryCodec {
 
   public static String delivered(String target, long seq) {
     return "DELIVERED " + target + " " + seq;
+  }
+
+  public static String owed(long count) {
+    return "OWED " + count;
   }
 
   public static String ack(String group, long seq) {
@@ -103,7 +115,18 @@ public final class DeliveryCodec {
         // reported below
       }
     }
-    throw new ProtocolException(Replies.BAD_REQUEST, "expected HELLO, MSG, EVENT or DELIVERED");
+    if (f[0].equals("OWED") && f.length == 2) {
+      try {
+        long n = Long.parseLong(f[1]);
+        if (n >= 0) {
+          return new Owed(n);
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    throw new ProtocolException(
+        Replies.BAD_REQUEST, "expected HELLO, MSG, EVENT, DELIVERED or OWED");
   }
 
   /** Parses {@code ACK GROUP SEQ}; returns null for anything else. */

@@ -1,6 +1,7 @@
 package tempocast.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,11 +123,21 @@ class ConsoleCommandTest {
           "members [GROUP]",
           "use GROUP",
           "status TARGET",
+          "stats",
           "quit",
           "help"
         }) {
       assertTrue(ConsoleCommand.HELP.contains("  " + c), c);
     }
+    for (String word : ConsoleCommand.WORDS) {
+      assertTrue(
+          ConsoleCommand.HELP.contains("\n  " + word + " ") || word.equals("register"), word);
+      assertFalse(
+          ConsoleCommand.parse(word) instanceof ConsoleCommand.Invalid i
+              && i.reason().startsWith("unknown command"),
+          word);
+    }
+    assertEquals(ConsoleCommand.Stats.INSTANCE, ConsoleCommand.parse("stats"));
     for (String line : ConsoleCommand.HELP.split("\n")) {
       assertTrue(!line.startsWith("OK") && !line.startsWith("ERROR"), line);
     }

@@ -1,11 +1,13 @@
 package tempocast.coordinator;
 
 import java.net.ConnectException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,6 +26,9 @@ final class FakeReceivers implements DeliveryLink.Connector {
 
   /** EVENT and DELIVERED lines: notices, kept apart from the deliveries. */
   final TestProbe<Sent> notices;
+
+  /** The OWED lines each member was sent, in order: progress notices, kept apart from both. */
+  final Map<String, List<String>> owed = new ConcurrentHashMap<>();
 
   final Map<String, Link> links = new ConcurrentHashMap<>();
   final Set<Integer> refused = ConcurrentHashMap.newKeySet();
@@ -53,7 +58,10 @@ final class FakeReceivers implements DeliveryLink.Connector {
         new DeliveryLink() {
           @Override
           public void send(ByteString lines) {
-            String text = lines.utf8String();
+            String text = withoutOwed(member, lines.utf8String());
+            if (text.isEmpty()) {
+              return;
+            }
             boolean notice = text.startsWith("EVENT ") || text.startsWith("DELIVERED ");
             (notice ? notices : sent).ref().tell(new Sent(member, linkId, text));
           }
@@ -61,6 +69,23 @@ final class FakeReceivers implements DeliveryLink.Connector {
           @Override
           public void close() {}
         });
+  }
+
+  private String withoutOwed(String member, String text) {
+    StringBuilder rest = new StringBuilder();
+    for (String line : text.split("(?<=\n)")) {
+      if (line.startsWith("OWED ")) {
+        owed.computeIfAbsent(member, m -> new CopyOnWriteArrayList<>()).add(line.strip());
+      } else {
+        rest.append(line);
+      }
+    }
+    return rest.toString();
+  }
+
+  /** The OWED lines {@code member} was sent so far. */
+  List<String> owed(String member) {
+    return owed.getOrDefault(member, List.of());
   }
 
   void ack(String member, long seq) {

@@ -34,6 +34,7 @@ class MemberSessionTdTest extends ManualTimeSessionTest {
     advance(Duration.ofSeconds(1)); // offline exactly td
     assertEquals("OK RECONNECTED main bob", g.reconnect("bob", 2));
     assertEquals(List.of("missed-1", "missed-2"), g.receiveTexts("bob", 2));
+    assertEquals(List.of("OWED 2"), g.receivers.owed("bob"), "told before its messages");
   }
 
   @Test
@@ -46,6 +47,8 @@ class MemberSessionTdTest extends ManualTimeSessionTest {
     assertEquals("OK RECONNECTED main bob", g.reconnect("bob", 2));
     g.publish("alice", null, "live");
     assertEquals(List.of("recent", "live"), g.receiveTexts("bob", 2));
+    assertEquals(
+        List.of("OWED 1"), g.receivers.owed("bob"), "counted within td, live messages not owed");
   }
 
   @Test

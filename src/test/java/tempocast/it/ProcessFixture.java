@@ -100,7 +100,9 @@ public final class ProcessFixture implements AutoCloseable {
   public static boolean isNotice(String l) {
     return EVENT_NOTICE.matcher(l).matches()
         || DELIVERED_NOTICE.matcher(l).matches()
-        || l.startsWith("coordinator ");
+        || l.startsWith("coordinator ")
+        || l.startsWith("catching up: ")
+        || l.startsWith("caught up: ");
   }
 
   private static final String EOF = new String("<EOF>"); // compared by identity

@@ -213,6 +213,37 @@ class ParticipantConsoleTest {
     assertTrue(sent.get(2).matches("SEND alice bob [^ ]+ hi\tbob"), sent.get(2));
   }
 
+  @Test
+  void statsCountsWhatWasSentWhetherRegisteredOrNot() {
+    String before = console("stats");
+    assertTrue(before.startsWith("sent 0 messages, 0 bytes\n"), before);
+    assertTrue(before.endsWith("\nOK stats"), before);
+    assertTrue(received.isEmpty(), "stats is answered locally");
+
+    replies.put("REGISTER main alice 127.0.0.1 ", "OK REGISTERED main alice 1");
+    replies.put("MSEND main alice ", "OK SENT main 7");
+    replies.put("SEND alice bob ", "OK SENT @bob 1");
+    console("register 0");
+    console("msend hello");
+    console("send bob héllo");
+    replies.put("MSEND main alice ", "ERROR not-member alice is not in main");
+    console("msend refused"); // not stored: not counted
+    List<String> lines = List.of(console("stats").split("\n"));
+    assertEquals("OK stats", lines.get(lines.size() - 1));
+    assertEquals("sent 2 messages, 11 bytes", lines.get(0));
+    assertEquals("exchanged 2 messages", lines.get(2));
+    assertTrue(lines.get(3).startsWith("send throughput "), lines.get(3));
+    assertTrue(lines.get(4).matches("send latency \\(to OK\\) median .* 2 samples"), lines.get(4));
+    for (String l : lines.subList(0, lines.size() - 1)) {
+      assertTrue(!l.startsWith("OK") && !l.startsWith("ERROR"), l);
+    }
+
+    replies.put("DISCONNECT main alice", "OK DISCONNECTED main alice");
+    String bye = console("quit");
+    assertTrue(bye.startsWith("sent 2 messages, 11 bytes\n"), "stats once more on quit: " + bye);
+    assertTrue(bye.endsWith("\nOK bye"), bye);
+  }
+
   private static void assertError(String line, String... fragments) {
     assertTrue(line.startsWith("ERROR ") && !line.contains("\n"), line);
     for (String f : fragments) {

@@ -192,8 +192,14 @@ class CommandCodecTest {
     assertEquals(
         new DeliveryCodec.Delivered("@bob", 3), DeliveryCodec.parseFrame("DELIVERED @bob 3"));
     assertEquals(new DeliveryCodec.Ack("@bob", 3), DeliveryCodec.parseAck("ACK @bob 3"));
+    assertEquals("OWED 3000", DeliveryCodec.owed(3000));
+    assertEquals(new DeliveryCodec.Owed(3000), DeliveryCodec.parseFrame("OWED 3000"));
     for (String bad :
         List.of(
+            "OWED",
+            "OWED -1",
+            "OWED x",
+            "OWED 1 2",
             "HELLO",
             "EVENT team bob vanished",
             "EVENT team bob",

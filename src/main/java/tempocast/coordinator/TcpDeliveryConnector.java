@@ -19,6 +19,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import tempocast.Failures;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
@@ -38,10 +39,17 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
 
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
+  private final Metrics metrics;
 
   public TcpDeliveryConnector(ActorSystem<?> system, CoordinatorSettings settings) {
+    this(system, settings, Metrics.disabled());
+  }
+
+  public TcpDeliveryConnector(
+      ActorSystem<?> system, CoordinatorSettings settings, Metrics metrics) {
     this.system = system;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
@@ -142,6 +150,7 @@ public final class TcpDeliveryConnector implements DeliveryLink.Connector {
       return "its receiver closed the connection";
     }
     if (err instanceof TimeoutException || err.getCause() instanceof TimeoutException) {
+      metrics.heartbeatTimeout();
       long ms = settings.heartbeatTimeout().toMillis();
       return "its receiver said nothing for "
           + (ms % 1000 == 0 ? String.valueOf(ms / 1000) : String.valueOf(ms / 1000.0))

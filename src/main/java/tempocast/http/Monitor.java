@@ -186,7 +186,8 @@ public final class Monitor extends AbstractBehavior<Monitor.Command> {
     if (expected >= 0) {
       finish(); // a manager did not answer within the interval (a group being removed)
     }
-    if (rounds++ % OLDEST_EVERY == 0) {
+    // every tenth round, and every round while the journal looked empty
+    if (rounds++ % OLDEST_EVERY == 0 || oldest.timestamp() < 0) {
       getContext()
           .ask(
               MessageJournal.Oldest.class,

@@ -2,13 +2,18 @@ package tempocast.app;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Tcp;
 import tempocast.Failures;
 import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
@@ -17,10 +22,13 @@ import tempocast.coordinator.CoordinatorSettings;
 import tempocast.coordinator.DeliveryLoop;
 import tempocast.coordinator.Directory;
 import tempocast.coordinator.ParticipantSession;
+import tempocast.http.HttpServer;
+import tempocast.http.Monitor;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
 import tempocast.journal.StoreException;
+import tempocast.metrics.Metrics;
 
 /** Starts a coordinator in the foreground; returns the process exit status. */
 public final class CoordinatorMain {
@@ -43,8 +51,12 @@ public final class CoordinatorMain {
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+    Metrics metrics =
+        settings.httpEnabled()
+            ? Metrics.prometheus(settings.metricsGroupCap())
+            : Metrics.disabled();
     CompletableFuture<Integer> exit = new CompletableFuture<>();
-    DeliveryLoop deliveryLoop = new DeliveryLoop(settings);
+    DeliveryLoop deliveryLoop = new DeliveryLoop(settings, metrics);
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.setup(
@@ -59,33 +71,53 @@ public final class CoordinatorMain {
                                   settings.maxAppendBatch()),
                               store,
                               recovered,
-                              Clock.systemUTC()),
+                              Clock.systemUTC(),
+                              metrics),
                           "journal",
                           DispatcherSelector.fromConfig("tempocast.blocking-io-dispatcher"));
                   ActorRef<Directory.Command> directory =
                       ctx.spawn(
                           Directory.create(
                               new ParticipantSession.Context(
-                                  settings, journal, deliveryLoop, Clock.systemUTC()),
+                                  settings, journal, deliveryLoop, Clock.systemUTC(), metrics),
                               recovered),
                           "directory");
-                  new CommandServer(ctx.getSystem(), settings, directory)
-                      .bind()
+                  CompletionStage<String> http =
+                      settings.httpEnabled()
+                          ? startHttp(ctx.getSystem(), settings, directory, journal, metrics, ctx)
+                          : CompletableFuture.completedFuture(null);
+                  http.thenCompose(
+                          httpLine ->
+                              new CommandServer(ctx.getSystem(), settings, directory, metrics)
+                                  .bind()
+                                  .handle(
+                                      (binding, err) -> {
+                                        if (err != null) {
+                                          throw new CompletionException(
+                                              new IllegalStateException(
+                                                  "cannot listen on "
+                                                      + settings.bind()
+                                                      + ":"
+                                                      + settings.port()
+                                                      + ": "
+                                                      + Failures.rootMessage(err)
+                                                      + " (is another coordinator running on this"
+                                                      + " port?)"));
+                                        }
+                                        return Pair.create(httpLine, binding);
+                                      }))
                       .whenComplete(
-                          (binding, err) -> {
+                          (pair, err) -> {
                             if (err != null) {
-                              System.err.println(
-                                  "error: cannot listen on "
-                                      + settings.bind()
-                                      + ":"
-                                      + settings.port()
-                                      + ": "
-                                      + Failures.rootMessage(err)
-                                      + " (is another coordinator running on this port?)");
+                              System.err.println("error: " + Failures.rootMessage(err));
                               exit.complete(1);
                               ctx.getSystem().terminate();
                               return;
                             }
+                            if (pair.first() != null) {
+                              System.out.println(pair.first());
+                            }
+                            Tcp.ServerBinding binding = pair.second();
                             System.out.println(
                                 "tempocast coordinator listening on "
                                     + settings.bind()
@@ -109,7 +141,50 @@ public final class CoordinatorMain {
                 }),
             "tempocast-coordinator");
     system.getWhenTerminated().toCompletableFuture().join();
-    deliveryLoop.close();
+    metrics.close();
     return exit.getNow(0);
+  }
+
+  /**
+   * The HTTP port: the monitor that collects what it shows (on the HTTP dispatcher), then the
+   * server; completes with the line to print, or fails with one saying why it cannot listen.
+   */
+  private static CompletionStage<String> startHttp(
+      ActorSystem<?> system,
+      CoordinatorSettings settings,
+      ActorRef<Directory.Command> directory,
+      ActorRef<MessageJournal.Command> journal,
+      Metrics metrics,
+      org.apache.pekko.actor.typed.javadsl.ActorContext<?> ctx) {
+    Duration refresh = Duration.ofSeconds(1);
+    ActorRef<Monitor.Command> monitor =
+        ctx.spawn(
+            Monitor.create(settings, directory, journal, metrics, refresh, Clock.systemUTC()),
+            "monitor",
+            DispatcherSelector.fromConfig("tempocast.http-dispatcher"));
+    String where = settings.bind() + ":" + settings.httpPort();
+    return new HttpServer(system, settings, directory, monitor, metrics, refresh)
+        .bind()
+        .handle(
+            (binding, err) -> {
+              if (err != null) {
+                throw new CompletionException(
+                    new IllegalStateException(
+                        "cannot listen on "
+                            + where
+                            + " for HTTP (http-port): "
+                            + Failures.rootMessage(err)));
+              }
+              CoordinatedShutdown.get(system)
+                  .addTask(
+                      CoordinatedShutdown.PhaseServiceUnbind(),
+                      "unbind-http-port",
+                      () -> binding.unbind().thenApply(u -> Done.getInstance()));
+              return "tempocast coordinator serving HTTP on http://"
+                  + where
+                  + "/ (dashboard; metrics at /metrics"
+                  + (settings.httpToken().isEmpty() ? "" : "; http-token required")
+                  + ")";
+            });
   }
 }

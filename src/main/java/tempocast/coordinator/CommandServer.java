@@ -13,6 +13,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.LineFramer;
@@ -34,12 +35,22 @@ public final class CommandServer {
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
   private final ActorRef<Directory.Command> directory;
+  private final Metrics metrics;
 
   public CommandServer(
       ActorSystem<?> system, CoordinatorSettings settings, ActorRef<Directory.Command> directory) {
+    this(system, settings, directory, Metrics.disabled());
+  }
+
+  public CommandServer(
+      ActorSystem<?> system,
+      CoordinatorSettings settings,
+      ActorRef<Directory.Command> directory,
+      Metrics metrics) {
     this.system = system;
     this.settings = settings;
     this.directory = directory;
+    this.metrics = metrics;
   }
 
   public CompletionStage<Tcp.ServerBinding> bind() {
@@ -93,35 +104,47 @@ public final class CommandServer {
     }
     Directory.Caller caller = new Directory.Caller(credentials.get(cmd.member()));
     if (cmd instanceof ClientCommand.MSend s) {
-      ActorRef<GroupManager.Command> known = knownGroups.get(s.group());
-      if (known != null) {
-        return ask(
-                known,
-                r ->
-                    new GroupManager.Publish(
-                        s.member(), caller.credential(), s.msgId(), s.text(), r))
-            .thenCompose(
-                reply ->
-                    isNotMember(reply)
-                        // the directory says whether it is registered at all
-                        ? ask(directory, r -> new Directory.Handle(cmd, caller, r))
-                        : done(reply));
-      }
-      return AskPattern.<Directory.Command, Directory.ManagerRef>ask(
-              directory,
-              r -> new Directory.GetManager(s.group(), r),
-              settings.askTimeout(),
-              system.scheduler())
-          .thenCompose(
-              ref -> {
-                if (ref.ref() != null) {
-                  knownGroups.put(s.group(), ref.ref());
-                }
-                return ask(directory, r -> new Directory.Handle(cmd, caller, r));
-              })
-          .exceptionally(err -> timeout());
+      long start = System.nanoTime();
+      return msend(s, caller, knownGroups)
+          .thenApply(
+              reply -> {
+                metrics.msendAnswered(reply, start);
+                return reply;
+              });
     }
     return ask(directory, r -> new Directory.Handle(cmd, caller, r));
+  }
+
+  private CompletionStage<Reply> msend(
+      ClientCommand.MSend s,
+      Directory.Caller caller,
+      Map<String, ActorRef<GroupManager.Command>> knownGroups) {
+    ActorRef<GroupManager.Command> known = knownGroups.get(s.group());
+    if (known != null) {
+      return ask(
+              known,
+              r ->
+                  new GroupManager.Publish(s.member(), caller.credential(), s.msgId(), s.text(), r))
+          .thenCompose(
+              reply ->
+                  isNotMember(reply)
+                      // the directory says whether it is registered at all
+                      ? ask(directory, r -> new Directory.Handle(s, caller, r))
+                      : done(reply));
+    }
+    return AskPattern.<Directory.Command, Directory.ManagerRef>ask(
+            directory,
+            r -> new Directory.GetManager(s.group(), r),
+            settings.askTimeout(),
+            system.scheduler())
+        .thenCompose(
+            ref -> {
+              if (ref.ref() != null) {
+                knownGroups.put(s.group(), ref.ref());
+              }
+              return ask(directory, r -> new Directory.Handle(s, caller, r));
+            })
+        .exceptionally(err -> timeout());
   }
 
   private static boolean isNotMember(Reply reply) {

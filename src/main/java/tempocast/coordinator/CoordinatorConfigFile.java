@@ -24,7 +24,10 @@ public final class CoordinatorConfigFile {
           "delivery-window-bytes",
           "idle-timeout",
           "heartbeat-interval",
-          "heartbeat-timeout");
+          "heartbeat-timeout",
+          "http-port",
+          "http-token",
+          "metrics-group-cap");
 
   private CoordinatorConfigFile() {}
 
@@ -76,6 +79,26 @@ public final class CoordinatorConfigFile {
                     "delivery-window-bytes must be a number from 66560 (one maximal message) to 1073741824, got '"
                         + v
                         + "'");
+              }
+            }
+            case "http-port" -> v.equals("off") ? 0 : f.port(line, v);
+            case "http-token" -> {
+              if (v.isEmpty() || !v.chars().allMatch(c -> c > ' ' && c < 127)) {
+                throw f.error(
+                    line, "http-token must be printable ASCII without spaces, got '" + v + "'");
+              }
+              yield v;
+            }
+            case "metrics-group-cap" -> {
+              try {
+                int cap = Integer.parseInt(v);
+                if (cap < 0 || cap > 10_000) {
+                  throw new NumberFormatException();
+                }
+                yield cap;
+              } catch (NumberFormatException ex) {
+                throw f.error(
+                    line, "metrics-group-cap must be a number from 0 to 10000, got '" + v + "'");
               }
             }
             case "idle-timeout", "heartbeat-interval", "heartbeat-timeout" ->

@@ -20,7 +20,48 @@ public record CoordinatorSettings(
     Duration askTimeout,
     Duration pruneInterval,
     int maxAppendBatch,
-    Duration progressInterval) {
+    Duration progressInterval,
+    int httpPort,
+    String httpToken,
+    int metricsGroupCap) {
+
+  /** Without the HTTP port. */
+  public CoordinatorSettings(
+      int port,
+      Duration td,
+      String bind,
+      Path dataDir,
+      boolean fsync,
+      int deliveryWindow,
+      long deliveryWindowBytes,
+      Duration idleTimeout,
+      Duration heartbeatInterval,
+      Duration heartbeatTimeout,
+      Duration connectTimeout,
+      Duration askTimeout,
+      Duration pruneInterval,
+      int maxAppendBatch,
+      Duration progressInterval) {
+    this(
+        port,
+        td,
+        bind,
+        dataDir,
+        fsync,
+        deliveryWindow,
+        deliveryWindowBytes,
+        idleTimeout,
+        heartbeatInterval,
+        heartbeatTimeout,
+        connectTimeout,
+        askTimeout,
+        pruneInterval,
+        maxAppendBatch,
+        progressInterval,
+        0,
+        "",
+        100);
+  }
 
   public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
     Config c = root.getConfig("tempocast.coordinator");
@@ -40,7 +81,15 @@ public record CoordinatorSettings(
         c.getDuration("ask-timeout"),
         c.getDuration("prune-interval"),
         c.getInt("max-append-batch"),
-        c.getDuration("progress-interval"));
+        c.getDuration("progress-interval"),
+        c.getInt("http-port"),
+        c.getString("http-token"),
+        c.getInt("metrics-group-cap"));
+  }
+
+  /** Whether the HTTP port (metrics, dashboard, API) is on. */
+  public boolean httpEnabled() {
+    return httpPort > 0;
   }
 
   public String tdText() {

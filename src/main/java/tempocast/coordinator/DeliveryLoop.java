@@ -28,6 +28,7 @@ import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tempocast.Failures;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 
@@ -59,6 +60,7 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
   private static final long SWEEP_MILLIS = 50;
 
   private final CoordinatorSettings settings;
+  private final Metrics metrics;
   private final long maxQueuedBytes;
   private final Selector selector;
   private final Thread thread;
@@ -74,7 +76,12 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
   private long nextSweep;
 
   public DeliveryLoop(CoordinatorSettings settings) {
+    this(settings, Metrics.disabled());
+  }
+
+  public DeliveryLoop(CoordinatorSettings settings, Metrics metrics) {
     this.settings = settings;
+    this.metrics = metrics;
     this.maxQueuedBytes = settings.deliveryWindowBytes() + NOTICE_ROOM_BYTES;
     try {
       this.selector = Selector.open();
@@ -225,6 +232,7 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
                     "no connection within " + settings.connectTimeout().toMillis() + " ms"));
           }
         } else if (now - c.lastHeard >= timeout) {
+          metrics.heartbeatTimeout();
           c.end(
               "its receiver said nothing for "
                   + seconds(settings.heartbeatTimeout())

@@ -48,6 +48,17 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
 
   public record ManagerRef(ActorRef<GroupManager.Command> ref) {}
 
+  /** For the dashboard and the HTTP API: every target's manager, and the registered IDs. */
+  public record ListTargets(ActorRef<Targets> replyTo) implements Command {}
+
+  public record Targets(
+      Map<String, ActorRef<GroupManager.Command>> managers, Set<String> participants) {
+    public Targets {
+      managers = Map.copyOf(managers);
+      participants = Set.copyOf(participants);
+    }
+  }
+
   /** Passes a command to a participant's session, if it is registered. */
   public record ToParticipant(String id, ParticipantSession.Command command) implements Command {}
 
@@ -223,6 +234,12 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     return newReceiveBuilder()
         .onMessage(Handle.class, this::onHandle)
         .onMessage(GetManager.class, this::onGetManager)
+        .onMessage(
+            ListTargets.class,
+            l -> {
+              l.replyTo().tell(new Targets(managers, participants.keySet()));
+              return this;
+            })
         .onMessage(ToParticipant.class, this::onToParticipant)
         .onMessage(Answer.class, this::onAnswer)
         .onMessage(GroupStored.class, this::onGroupStored)

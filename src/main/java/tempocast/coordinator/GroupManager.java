@@ -19,6 +19,7 @@ import org.apache.pekko.util.ByteString;
 import tempocast.journal.EndedMembership;
 import tempocast.journal.MembershipRecord;
 import tempocast.journal.MessageJournal;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.Names;
@@ -106,6 +107,28 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   /** Delivery states of message {@code seq}, for {@code requester} (who must be its sender). */
   public record Status(String requester, long seq, ActorRef<Reply> replyTo) implements Command {}
 
+  /** For the dashboard and the HTTP API: the target, its members and where each one is. */
+  public record GetSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+  /**
+   * {@code acked}: the member's cursor as last flushed by its session; {@code present}: online by
+   * its own account; {@code reachable}: its receiver is connected (present and not reachable is
+   * lost).
+   */
+  public record MemberSnapshot(
+      String id, boolean present, boolean reachable, long joinSeq, long acked) {}
+
+  public record Snapshot(
+      String target,
+      long tdMillis,
+      long lastSeq,
+      long lastTimestamp,
+      List<MemberSnapshot> members) {
+    public Snapshot {
+      members = List.copyOf(members);
+    }
+  }
+
   private record Journaled(MessageJournal.AppendResult result) implements Command {}
 
   /** A membership write came back: {@code then} is what follows, on success or failure. */
@@ -177,6 +200,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private final ActorRef<MessageJournal.Command> journal;
   private final Clock clock;
   private final ActorRef<MessageJournal.AppendResult> journalAdapter;
+  private final Metrics.GroupMeters meters;
   private final Map<String, Member> members = new TreeMap<>();
   private final List<EndedMembership> ended = new ArrayList<>();
   private final Map<String, Map<String, Long>> recentIds = new HashMap<>();
@@ -207,6 +231,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     this.journal = context.journal();
     this.clock = context.clock();
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
+    this.meters = context.metrics().group(target);
     for (MembershipRecord m : setup.members()) {
       Member member = new Member(m.joinSeq(), null);
       member.acked = m.cursor();
@@ -244,6 +269,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
             })
         .onMessage(ListMembers.class, this::onListMembers)
         .onMessage(Status.class, this::onStatus)
+        .onMessage(GetSnapshot.class, this::onGetSnapshot)
         .build();
   }
 
@@ -319,6 +345,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private Behavior<Command> onJournaled(Journaled j) {
     if (j.result() instanceof MessageJournal.Appended a) {
       List<StoredMessage> msgs = a.messages();
+      meters.stored(msgs.size());
       List<ByteString> lines = new ArrayList<>(msgs.size());
       for (StoredMessage msg : msgs) {
         lines.add(msg.deliveryLine());
@@ -371,6 +398,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private Behavior<Command> onProgress(Progress p) {
     Member m = members.get(p.member());
     if (m != null && p.cursor() > m.acked) {
+      meters.acknowledged(p.cursor() - m.acked);
       m.acked = p.cursor();
       if (blocking == null || blocking.equals(p.member())) {
         noticeDelivered(p.at());
@@ -403,6 +431,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         && (pending.peekFirst().seq <= lowest || pending.peekFirst().undeliverable)) {
       Pending p = pending.pollFirst();
       if (!p.undeliverable) {
+        meters.deliveredToAll(deliveredAt - p.timestamp);
         notices
             .computeIfAbsent(p.sender, x -> new org.apache.pekko.util.ByteStringBuilder())
             .append(Lines.line(DeliveryCodec.delivered(target, p.seq)));
@@ -573,6 +602,14 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       }
     }
     g.replyTo().tell(new Reply.GroupInfo(target, members.size(), online, tdMillis));
+    return this;
+  }
+
+  private Behavior<Command> onGetSnapshot(GetSnapshot g) {
+    List<MemberSnapshot> list = new ArrayList<>(members.size());
+    members.forEach(
+        (id, m) -> list.add(new MemberSnapshot(id, m.present, m.reachable, m.joinSeq, m.acked)));
+    g.replyTo().tell(new Snapshot(target, tdMillis, lastSeq, lastTimestamp, list));
     return this;
   }
 

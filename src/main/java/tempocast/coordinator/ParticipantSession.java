@@ -24,6 +24,7 @@ import tempocast.journal.MembershipRecord;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.ParticipantRecord;
 import tempocast.journal.Retention;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.DeliveryCodec;
 import tempocast.protocol.Lines;
 import tempocast.protocol.Reply;
@@ -150,12 +151,22 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       long tdMillis,
       ActorRef<GroupManager.Command> manager) {}
 
-  /** What every session shares: settings, the journal, the connector, the clock. */
+  /** What every session shares: settings, the journal, the connector, the clock, the metrics. */
   public record Context(
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       DeliveryLink.Connector connector,
-      Clock clock) {}
+      Clock clock,
+      Metrics metrics) {
+    /** With metrics off. */
+    public Context(
+        CoordinatorSettings settings,
+        ActorRef<MessageJournal.Command> journal,
+        DeliveryLink.Connector connector,
+        Clock clock) {
+      this(settings, journal, connector, clock, Metrics.disabled());
+    }
+  }
 
   public static Behavior<Command> create(
       ParticipantRecord record,
@@ -232,6 +243,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private final ActorRef<MessageJournal.Command> journal;
   private final DeliveryLink.Connector connector;
   private final Clock clock;
+  private final Metrics metrics;
   private final int window;
   private final long windowBytes;
   private final String id;
@@ -297,6 +309,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     this.journal = context.journal();
     this.connector = context.connector();
     this.clock = context.clock();
+    this.metrics = context.metrics();
     this.window = settings.deliveryWindow();
     this.windowBytes = settings.deliveryWindowBytes();
     this.id = record.id();
@@ -452,6 +465,9 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     onlineSince = now;
     offlineSince = -1;
     getContext().getLog().info("Participant [{}] online at [{}:{}]", id, host, port);
+    if (!attachingFresh) {
+      metrics.reconnected(replyTo == null);
+    }
     tellManagers(true, true);
     announceOwed();
     if (pendingRegister != null) {
@@ -854,6 +870,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         }
         out.append(d.lines().get(i));
         moveLastSent(s, m.seq());
+        metrics.deliverySent();
       }
       s.sentUpTo = m.seq();
     }
@@ -969,6 +986,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         if (m.seq() > s.sentUpTo) {
           out.append(m.deliveryLine());
           moveLastSent(s, m.seq());
+          metrics.deliverySent();
         }
       }
       if (out.length() > 0) {

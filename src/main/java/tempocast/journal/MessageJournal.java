@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.Reply;
 import tempocast.protocol.StoredMessage;
 
@@ -98,6 +99,14 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       ActorRef<Reply> replyTo)
       implements Command {}
 
+  /**
+   * For the dashboard: the oldest message still stored, over every target; {@code timestamp} -1
+   * when there is none.
+   */
+  public record GetOldest(ActorRef<Oldest> replyTo) implements Command {}
+
+  public record Oldest(String target, long seq, long timestamp) {}
+
   /** {@code error} is null on success. */
   public record Saved(String error) {
     public boolean ok() {
@@ -129,6 +138,16 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
    */
   public static Behavior<Command> create(
       Settings settings, JournalStore store, JournalStore.Snapshot recovered, Clock clock) {
+    return create(settings, store, recovered, clock, Metrics.disabled());
+  }
+
+  /** As above, counting pruned messages in {@code metrics}. */
+  public static Behavior<Command> create(
+      Settings settings,
+      JournalStore store,
+      JournalStore.Snapshot recovered,
+      Clock clock,
+      Metrics metrics) {
     AtomicBoolean started = new AtomicBoolean();
     Behavior<Command> journal =
         Behaviors.setup(
@@ -138,7 +157,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
                       timers.startTimerWithFixedDelay(Prune.INSTANCE, settings.pruneInterval());
                       JournalStore.Snapshot state =
                           started.getAndSet(true) ? store.load() : recovered;
-                      return new MessageJournal(ctx, settings, store, state, clock);
+                      return new MessageJournal(ctx, settings, store, state, clock, metrics);
                     }));
     return Behaviors.supervise(journal)
         .onFailure(
@@ -149,6 +168,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   private final Settings settings;
   private final JournalStore store;
   private final Clock clock;
+  private final Metrics metrics;
   private final long tdMillis;
 
   /** Mirrors of what pruning and status queries need: td, presence and cursors. */
@@ -164,11 +184,13 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       Settings settings,
       JournalStore store,
       JournalStore.Snapshot recovered,
-      Clock clock) {
+      Clock clock,
+      Metrics metrics) {
     super(ctx);
     this.settings = settings;
     this.store = store;
     this.clock = clock;
+    this.metrics = metrics;
     this.tdMillis = settings.td().toMillis();
     recovered.lastSeqByTarget().keySet().forEach(g -> members.put(g, new HashMap<>()));
     for (GroupRecord g : recovered.groups()) {
@@ -197,6 +219,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
         .onMessage(SaveProgress.class, this::onSaveProgress)
         .onMessage(SaveExpiry.class, this::onSaveExpiry)
         .onMessage(QueryStatus.class, this::onQueryStatus)
+        .onMessage(GetOldest.class, this::onGetOldest)
         .onMessageEquals(Prune.INSTANCE, this::onPrune)
         .onSignal(PreRestart.class, s -> onPreRestart())
         .onSignal(PostStop.class, s -> onPostStop())
@@ -399,7 +422,8 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
               + q.target()
               + " (never sent, or older than td and owed to no one)");
     }
-    if (!msg.sender().equals(q.requester())) {
+    // requester null: the operator, through the coordinator's HTTP API
+    if (q.requester() != null && !msg.sender().equals(q.requester())) {
       return new Reply.Error(
           Reply.ErrorCode.NOT_SENDER,
           "message #"
@@ -431,6 +455,25 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     }
     states.sort(java.util.Comparator.comparing(Reply.RecipientState::recipient));
     return new Reply.MessageStatus(q.target(), q.seq(), states);
+  }
+
+  /** One seek per target: the dashboard asks every few seconds, not per message. */
+  private Behavior<Command> onGetOldest(GetOldest g) {
+    flush();
+    Oldest oldest = new Oldest(null, -1, -1);
+    for (String target : members.keySet()) {
+      try {
+        List<StoredMessage> first = store.read(target, 1, Retention.EVERYTHING, 1, 1).messages();
+        if (!first.isEmpty()
+            && (oldest.timestamp() < 0 || first.get(0).timestamp() < oldest.timestamp())) {
+          oldest = new Oldest(target, first.get(0).seq(), first.get(0).timestamp());
+        }
+      } catch (StoreException e) {
+        getContext().getLog().warn("Reading the oldest message failed: {}", e.getMessage());
+      }
+    }
+    g.replyTo().tell(oldest);
+    return this;
   }
 
   private void reply(ActorRef<Saved> replyTo, Runnable write) {
@@ -466,6 +509,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       try {
         long removed = store.prune(g.getKey(), protectedFrom, Retention.expiredBefore(now, td));
         if (removed > 0) {
+          metrics.pruned(removed);
           getContext().getLog().debug("Pruned [{}] messages of [{}]", removed, g.getKey());
         }
       } catch (StoreException e) {

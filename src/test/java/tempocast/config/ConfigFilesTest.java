@@ -103,6 +103,28 @@ class ConfigFilesTest {
         () -> ParticipantConfigFile.load(write("alice\na.log\n127.0.0.1\n")), "line 3", "IP PORT");
   }
 
+  @Test
+  void coordinatorHttpPortIsOffUnlessSetAndChecked() throws Exception {
+    CoordinatorSettings off = CoordinatorConfigFile.load(write("5000\n10\n"));
+    assertFalse(off.httpEnabled());
+    assertEquals("", off.httpToken());
+    assertEquals(100, off.metricsGroupCap());
+    CoordinatorSettings on =
+        CoordinatorConfigFile.load(
+            write("5000\n10\nhttp-port = 8080\nhttp-token = abc.DEF-1\nmetrics-group-cap = 5\n"));
+    assertTrue(on.httpEnabled());
+    assertEquals(8080, on.httpPort());
+    assertEquals("abc.DEF-1", on.httpToken());
+    assertEquals(5, on.metricsGroupCap());
+    assertFalse(CoordinatorConfigFile.load(write("5000\n10\nhttp-port = off\n")).httpEnabled());
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n10\nhttp-port = 70000\n")), "line 3", "port");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n10\nmetrics-group-cap = -1\n")),
+        "line 3",
+        "metrics-group-cap");
+  }
+
   interface Load {
     Object run() throws Exception;
   }

@@ -9,15 +9,12 @@ public final class Main {
   public static void main(String[] args) {
     // On two cores the common pool has parallelism 1, and CompletableFuture then starts a new
     // thread for every asynchronous completion (the ask pattern's futures among them). Set before
-    // anything (logging included) touches the common pool.
+    // anything touches the common pool.
     if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
       System.setProperty(
           "java.util.concurrent.ForkJoinPool.common.parallelism",
           String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors())));
     }
-    // Logging set up here, before the actor system's threads log: otherwise SLF4J prints a
-    // warning about "replayed" calls on a user's terminal.
-    org.slf4j.LoggerFactory.getILoggerFactory();
     if (args.length != 2 || !(args[0].equals("coordinator") || args[0].equals("participant"))) {
       System.err.println("usage: java -jar tempocast.jar coordinator CONFIG | participant CONFIG");
       System.exit(2);

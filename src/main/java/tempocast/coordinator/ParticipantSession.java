@@ -129,8 +129,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private record PresenceSaved(ActorRef<Reply> replyTo, Reply ok, MessageJournal.Saved saved)
       implements Command {}
 
-  private record FlushOutbox(int linkId) implements Command {}
-
   /** {@code count}: how many messages of {@code target} a reconnect past its td is owed. */
   private record OwedCounted(String target, int linkId, long count) implements Command {}
 
@@ -254,7 +252,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private final java.util.Set<Subscription> behind = new java.util.LinkedHashSet<>();
 
   /** Lines written and not yet sent: see {@link #write}. */
-  private final ByteStringBuilder outbox = new ByteStringBuilder();
 
   /** The subscriptions whose cursor moved since the last flush. */
   private final java.util.Set<Subscription> dirty = new java.util.LinkedHashSet<>();
@@ -364,7 +361,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         .onMessage(Notice.class, this::onNotice)
         .onMessageEquals(Reattach.INSTANCE, this::onReattach)
         .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
-        .onMessage(FlushOutbox.class, this::onFlushOutbox)
         .onMessage(OwedCounted.class, this::onOwedCounted)
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
@@ -665,7 +661,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     online = false;
     offlineSince = now;
     linkId++; // whatever the old link still reports is stale from now on
-    outbox.clear(); // unsent: what it owes comes again from the cursor on the next link
     if (link != null) {
       link.close();
       link = null;
@@ -1069,27 +1064,14 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   /**
-   * Lines go out through the outbox: everything written while the session works through its mailbox
-   * leaves in one write once the mailbox is through (the flush queues behind what is already there,
-   * as the journal's group commit does). One message waiting alone goes at once; many groups'
-   * deliveries and notices arriving together cost one system call, not one each.
+   * Straight to the link: the delivery loop gathers what every session hands it between two of its
+   * turns into one write per connection, so many groups' deliveries and notices arriving together
+   * cost one system call, not one each.
    */
   private void write(ByteString lines) {
-    if (outbox.isEmpty()) {
-      getContext().getSelf().tell(new FlushOutbox(linkId));
+    if (link != null) {
+      link.send(lines);
     }
-    outbox.append(lines);
-  }
-
-  private Behavior<Command> onFlushOutbox(FlushOutbox f) {
-    if (f.linkId() != linkId) {
-      return this; // for a link that is gone, whose lines went with it
-    }
-    if (online && link != null && !outbox.isEmpty()) {
-      link.send(outbox.result());
-    }
-    outbox.clear();
-    return this;
   }
 
   /**

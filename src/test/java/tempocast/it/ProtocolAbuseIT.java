@@ -300,6 +300,8 @@ class ProtocolAbuseIT extends ItBase {
             String[] mm = parseMsg(d2.expectMsg("replayed MSG"));
             replayed.add(Long.parseLong(mm[2]));
           }
+          // announced before the replay: as many as come (whether ACK 4 or DISCONNECT came first)
+          assertEquals(List.of("OWED " + replayed.size()), d2.owed, "what it is owed");
           // the cursor only moves on ACK: 5 was never acknowledged, so it comes again
           assertTrue(
               replayed.contains(5L) && replayed.contains(6L),

@@ -14,6 +14,8 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A plain TCP socket speaking the line protocol of docs/PROTOCOL.md, with bounded reads. */
 final class RawLineSocket implements AutoCloseable {
@@ -86,14 +88,26 @@ final class RawLineSocket implements AutoCloseable {
     return l;
   }
 
+  /** The {@code OWED} lines that {@link #expectMsg} passed over, in order. */
+  final List<String> owed = new ArrayList<>();
+
   /**
-   * The next {@code MSG} line on a delivery connection, past any notices ({@code EVENT}, {@code
-   * DELIVERED}), which a receiver shows its participant and never acknowledges.
+   * Notices ({@code EVENT}, {@code DELIVERED}, {@code OWED}): a receiver shows them to its
+   * participant and never acknowledges them.
    */
+  private boolean isNotice(String l) {
+    if (l.startsWith("OWED ")) {
+      owed.add(l);
+      return true;
+    }
+    return l.startsWith("EVENT ") || l.startsWith("DELIVERED ");
+  }
+
+  /** The next {@code MSG} line on a delivery connection, past any notices. */
   String expectMsg(String what) throws IOException {
     while (true) {
       String l = expectLine(what);
-      if (!l.startsWith("EVENT ") && !l.startsWith("DELIVERED ")) {
+      if (!isNotice(l)) {
         return l;
       }
     }
@@ -117,7 +131,7 @@ final class RawLineSocket implements AutoCloseable {
       if (l == null) {
         return;
       }
-      if (!l.startsWith("EVENT ") && !l.startsWith("DELIVERED ")) {
+      if (!isNotice(l)) {
         fail(what + ": expected the connection to be closed, got [" + l + "]");
       }
     }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,6 +32,13 @@ import tempocast.protocol.Reply;
 public final class CommandServer {
   /** Commands in flight per connection; more wait in TCP's buffers (backpressure). */
   private static final int PIPELINE = 1024;
+
+  /**
+   * Continuations of an ask run where the answer arrives (the answering actor's thread): the
+   * futures that Pekko's ask returns would otherwise run even {@code thenApply} on another pool, a
+   * thread hand-off per command.
+   */
+  private static final Executor IN_PLACE = Runnable::run;
 
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
@@ -67,7 +75,9 @@ public final class CommandServer {
         .idleTimeout(settings.idleTimeout())
         .via(LineFramer.lines(Lines.MAX_LINE_BYTES))
         .mapAsync(
-            PIPELINE, line -> handle(line, knownGroups, credentials).thenApply(Replies::render))
+            PIPELINE,
+            line ->
+                handle(line, knownGroups, credentials).thenApplyAsync(Replies::render, IN_PLACE))
         .map(Lines::line)
         .recoverWithRetries(
             1, TimeoutException.class, () -> org.apache.pekko.stream.javadsl.Source.empty());
@@ -106,11 +116,12 @@ public final class CommandServer {
     if (cmd instanceof ClientCommand.MSend s) {
       long start = System.nanoTime();
       return msend(s, caller, knownGroups)
-          .thenApply(
+          .thenApplyAsync(
               reply -> {
                 metrics.msendAnswered(reply, start);
                 return reply;
-              });
+              },
+              IN_PLACE);
     }
     return ask(directory, r -> new Directory.Handle(cmd, caller, r));
   }
@@ -125,26 +136,28 @@ public final class CommandServer {
               known,
               r ->
                   new GroupManager.Publish(s.member(), caller.credential(), s.msgId(), s.text(), r))
-          .thenCompose(
+          .thenComposeAsync(
               reply ->
                   isNotMember(reply)
                       // the directory says whether it is registered at all
                       ? ask(directory, r -> new Directory.Handle(s, caller, r))
-                      : done(reply));
+                      : done(reply),
+              IN_PLACE);
     }
     return AskPattern.<Directory.Command, Directory.ManagerRef>ask(
             directory,
             r -> new Directory.GetManager(s.group(), r),
             settings.askTimeout(),
             system.scheduler())
-        .thenCompose(
+        .thenComposeAsync(
             ref -> {
               if (ref.ref() != null) {
                 knownGroups.put(s.group(), ref.ref());
               }
               return ask(directory, r -> new Directory.Handle(s, caller, r));
-            })
-        .exceptionally(err -> timeout());
+            },
+            IN_PLACE)
+        .exceptionallyAsync(err -> timeout(), IN_PLACE);
   }
 
   private static boolean isNotMember(Reply reply) {
@@ -158,7 +171,7 @@ public final class CommandServer {
             command::apply,
             settings.askTimeout().plus(settings.connectTimeout()),
             system.scheduler())
-        .exceptionally(err -> timeout());
+        .exceptionallyAsync(err -> timeout(), IN_PLACE);
   }
 
   private static CompletionStage<Reply> done(Reply reply) {

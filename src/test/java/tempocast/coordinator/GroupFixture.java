@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import tempocast.journal.InMemoryJournalStore;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
@@ -21,9 +22,9 @@ import tempocast.protocol.Replies;
 import tempocast.protocol.Reply;
 
 /**
- * A coordinator's directory, groups and sessions over a real RocksDB journal, with fake receivers;
- * commands go in typed, as the command port sends them, and replies come back as the lines the port
- * would write.
+ * A coordinator's directory, groups and sessions over a journal store (in memory, or RocksDB in a
+ * directory for the tests of what a restart recovers), with fake receivers; commands go in typed,
+ * as the command port sends them, and replies come back as the lines the port would write.
  */
 final class GroupFixture {
   final ActorTestKit kit;
@@ -32,22 +33,38 @@ final class GroupFixture {
   final FakeReceivers receivers;
   final ActorRef<MessageJournal.Command> journal;
   final ActorRef<Directory.Command> directory;
+  final JournalStore store;
 
-  GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
-    this(kit, dir, td, clock, 8, 1 << 20);
+  /** What {@link CoordinatorSettings#dataDir()} says over an in-memory store: nothing reads it. */
+  static final Path NO_DATA_DIR = Path.of("in-memory-journal");
+
+  /** A new coordinator over an empty in-memory journal. */
+  GroupFixture(ActorTestKit kit, Duration td, Clock clock) {
+    this(kit, new InMemoryJournalStore(), td, clock, 8, 1 << 20);
   }
 
-  /** A new coordinator over an empty journal in {@code dir}, with this delivery window. */
-  GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock, int window, long windowBytes) {
+  /** A new coordinator over an empty journal store, with this delivery window. */
+  GroupFixture(
+      ActorTestKit kit,
+      JournalStore store,
+      Duration td,
+      Clock clock,
+      int window,
+      long windowBytes) {
     this(
         kit,
-        RocksDbJournalStore.open(dir),
+        store,
         JournalStore.Snapshot.EMPTY,
         td,
         clock,
         window,
         windowBytes,
         java.util.Set.of());
+  }
+
+  /** A new coordinator over an empty RocksDB journal in {@code dir}. */
+  GroupFixture(ActorTestKit kit, Path dir, Duration td, Clock clock) {
+    this(kit, RocksDbJournalStore.open(dir), td, clock, 8, 1 << 20);
   }
 
   /**
@@ -61,13 +78,25 @@ final class GroupFixture {
   /** As above, with nothing listening on {@code refused} ports from the start. */
   static GroupFixture restartedFrom(
       ActorTestKit kit, Path dir, Duration td, Clock clock, java.util.Set<Integer> refused) {
-    RocksDbJournalStore store = RocksDbJournalStore.open(dir);
+    return restartedFrom(kit, RocksDbJournalStore.open(dir), td, clock, refused);
+  }
+
+  /**
+   * The coordinator restarted over {@code store} (an {@link InMemoryJournalStore} that the stopped
+   * fixture used keeps its contents when closed), recovered as CoordinatorMain does it.
+   */
+  static GroupFixture restartedFrom(
+      ActorTestKit kit,
+      JournalStore store,
+      Duration td,
+      Clock clock,
+      java.util.Set<Integer> refused) {
     return new GroupFixture(kit, store, store.load(), td, clock, 8, 1 << 20, refused);
   }
 
   private GroupFixture(
       ActorTestKit kit,
-      RocksDbJournalStore store,
+      JournalStore store,
       JournalStore.Snapshot recovered,
       Duration td,
       Clock clock,
@@ -75,6 +104,7 @@ final class GroupFixture {
       long windowBytes,
       java.util.Set<Integer> refused) {
     this.kit = kit;
+    this.store = store;
     this.sent = kit.createTestProbe();
     this.notices = kit.createTestProbe();
     this.receivers = new FakeReceivers(sent, notices);
@@ -84,7 +114,7 @@ final class GroupFixture {
             0,
             td,
             "127.0.0.1",
-            store.dir(),
+            store instanceof RocksDbJournalStore r ? r.dir() : NO_DATA_DIR,
             false,
             window,
             windowBytes,

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tempocast.journal.InMemoryJournalStore;
 import tempocast.protocol.ClientCommand;
 
 class GroupManagerTest {
@@ -29,7 +30,16 @@ class GroupManagerTest {
 
   @BeforeEach
   void setUp() {
-    g = new GroupFixture(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
+    g = new GroupFixture(kit, Duration.ofSeconds(30), Clock.systemUTC());
+  }
+
+  /**
+   * For the tests of what a restart recovers: the in-memory fixture stopped, a new one over a
+   * RocksDB journal in {@code dir}, which {@link GroupFixture#restartedFrom} then opens again.
+   */
+  GroupFixture onRocksDb() {
+    g.stop();
+    return g = new GroupFixture(kit, dir, Duration.ofSeconds(30), Clock.systemUTC());
   }
 
   /**
@@ -134,6 +144,7 @@ class GroupManagerTest {
 
   @Test
   void aRetryAfterARestartIsRecognisedFromTheJournal() {
+    onRocksDb();
     g.register("alice", 1);
     assertEquals("OK SENT main 1", g.publish("alice", "m-1", "x"));
     assertEquals("OK SENT main 2", g.publish("alice", "m-2", "y"));
@@ -178,7 +189,12 @@ class GroupManagerTest {
   void bigMessagesAreBoundedByTheWindowInBytes() {
     GroupFixture big =
         new GroupFixture(
-            kit, dir.resolve("big"), Duration.ofSeconds(30), Clock.systemUTC(), 1000, 200_000);
+            kit,
+            new InMemoryJournalStore(),
+            Duration.ofSeconds(30),
+            Clock.systemUTC(),
+            1000,
+            200_000);
     big.register("alice", 1);
     String text = "x".repeat(60_000);
     for (int i = 1; i <= 10; i++) {
@@ -234,6 +250,7 @@ class GroupManagerTest {
 
   @Test
   void anEmptyGroupCanBeRemovedWithAllItStoredAndCreatedAgain() {
+    onRocksDb();
     g.register("alice", 1);
     assertEquals("OK CREATED team 30 1", g.call(new ClientCommand.Create("team", "alice", -1)));
     assertEquals("OK SENT team 1", g.publishTo("team", "alice", null, "in team"));

@@ -1,18 +1,17 @@
 package tempocast.coordinator;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 import tempocast.journal.MutableClock;
 
 /**
- * Set-up of the session tests that move time by hand: a {@link GroupFixture} per test over the
- * subclass's ManualTime kit (which the subclass shuts down), with alice (receiver port 1) and bob
- * (port 2) registered, and a wall clock that moves with the kit's scheduler.
+ * Set-up of the session tests that move time by hand: a {@link GroupFixture} per test, on an
+ * in-memory journal, over the subclass's ManualTime kit (which the subclass shuts down), with alice
+ * (receiver port 1) and bob (port 2) registered, and a wall clock that moves with the kit's
+ * scheduler.
  */
 abstract class ManualTimeSessionTest {
   final ActorTestKit kit;
@@ -20,7 +19,6 @@ abstract class ManualTimeSessionTest {
   final ManualTime time;
   final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
-  @TempDir Path dir;
   GroupFixture g;
 
   /** {@code kit} made with {@link ManualTime#config()}; {@code td} the fixture's td. */
@@ -32,7 +30,7 @@ abstract class ManualTimeSessionTest {
 
   @BeforeEach
   void setUp() {
-    g = new GroupFixture(kit, dir, td, clock);
+    g = new GroupFixture(kit, td, clock);
     g.register("alice", 1);
     g.register("bob", 2);
   }

@@ -103,7 +103,9 @@ class MemberSessionReattachTest extends ManualTimeSessionTest {
     assertEquals(List.of("before the stop"), g.receiveTexts("bob", 1));
     advance(Duration.ofMillis(400)); // the cursor reaches the journal
     g.stop(); // bob was online
-    GroupFixture restarted = GroupFixture.restartedFrom(kit, dir, TD, clock, java.util.Set.of(2));
+    // the same in-memory store stands for the journal directory found at the restart
+    GroupFixture restarted =
+        GroupFixture.restartedFrom(kit, g.store, TD, clock, java.util.Set.of(2));
     advance(Duration.ofSeconds(2));
     assertTrue(restarted.receivers.attempts("bob") > 2, "keeps trying after the first refusal");
     restarted.receivers.refused.remove(2);

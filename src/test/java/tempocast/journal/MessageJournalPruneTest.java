@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +14,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tempocast.protocol.StoredMessage;
 
 /** The td rule for pruning, driven by ManualTime and a hand-moved clock. */
@@ -24,8 +22,6 @@ class MessageJournalPruneTest {
   final ManualTime time = ManualTime.get(kit.system());
   final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
   static final Duration TD = Duration.ofSeconds(10);
-
-  @TempDir Path dir;
 
   @AfterAll
   static void shutdown() {
@@ -39,7 +35,7 @@ class MessageJournalPruneTest {
 
   /** A journal whose "main" has one member, or none. */
   ActorRef<MessageJournal.Command> journal(List<ParticipantRecord> members) {
-    RocksDbJournalStore store = RocksDbJournalStore.open(dir);
+    JournalStore store = new InMemoryJournalStore();
     return kit.spawn(
         MessageJournal.create(
             new MessageJournal.Settings(TD, Duration.ofSeconds(1), false, 1000),

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +16,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tempocast.protocol.StoredMessage;
 
 /**
@@ -31,7 +29,6 @@ class MessageJournalRestartTest {
   /** Well under the coordinator's 10 s ask timeout: a reply that comes only by timing out fails. */
   static final Duration REPLY_WITHIN = Duration.ofSeconds(3);
 
-  @TempDir Path dir;
   ThrowingStore store;
   ActorRef<MessageJournal.Command> journal;
 
@@ -47,15 +44,15 @@ class MessageJournalRestartTest {
     }
   }
 
-  /** A RocksDB store that throws (or waits) where the test says, once. */
+  /** An in-memory store that throws (or waits) where the test says, once. */
   static final class ThrowingStore implements JournalStore {
-    final RocksDbJournalStore real;
+    final JournalStore real;
     volatile RuntimeException nextAppend;
     volatile RuntimeException nextPutParticipant;
     volatile CountDownLatch appending;
     volatile CountDownLatch release;
 
-    ThrowingStore(RocksDbJournalStore real) {
+    ThrowingStore(JournalStore real) {
       this.real = real;
     }
 
@@ -165,7 +162,7 @@ class MessageJournalRestartTest {
   }
 
   ActorRef<MessageJournal.Command> journal() {
-    store = new ThrowingStore(RocksDbJournalStore.open(dir));
+    store = new ThrowingStore(new InMemoryJournalStore());
     return journal =
         kit.spawn(
             MessageJournal.create(

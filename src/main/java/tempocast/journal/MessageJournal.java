@@ -355,6 +355,9 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   }
 
   private Behavior<Command> onEndMembership(EndMembership e) {
+    // Cursor moves still waiting for the group commit go first: written after the end, they
+    // would make the membership current again on disk.
+    flush();
     MembershipRecord m = e.membership();
     Map<String, MembershipRecord> target = members.get(m.target());
     MembershipRecord current = target == null ? null : target.get(m.member());

@@ -32,7 +32,7 @@ import tempocast.protocol.StoredMessage;
  * <p>Thread-safe: every method is synchronized (the journal actor calls it from the blocking-I/O
  * dispatcher, a test may look from its own thread).
  */
-public final class InMemoryJournalStore implements JournalStore {
+public class InMemoryJournalStore implements JournalStore {
 
   /** Strings in the order of their UTF-8 bytes, unsigned, as RocksDB orders keys. */
   private static final Comparator<String> UTF8 =

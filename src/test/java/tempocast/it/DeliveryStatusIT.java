@@ -281,12 +281,18 @@ class DeliveryStatusIT extends ItBase {
     alice.disconnect();
     bob.reconnect(0);
     bob.awaitText("while both come and go");
-    alice.reconnect(0);
+    // In bob's log is not yet acknowledged to the coordinator: alice asks (offline, as she may)
+    // until it is delivered, so that it was delivered while she was away.
     assertEquals(
         List.of("bob delivered T"),
         alice
             .awaitStatus("@bob", 1, "delivered", x -> "delivered".equals(x.stateOf("bob")))
             .shapes());
+    alice.reconnect(0);
+    assertEquals(
+        List.of("bob delivered T"),
+        alice.status("@bob", 1).shapes(),
+        "the same after reconnecting");
     alice.send("bob", "barrier");
     alice.awaitNotice(mark, "delivered @bob #2");
     alice.assertNoNotice(mark, "delivered @bob #1");

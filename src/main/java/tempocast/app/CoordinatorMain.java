@@ -93,16 +93,10 @@ public final class CoordinatorMain {
                                   .handle(
                                       (binding, err) -> {
                                         if (err != null) {
-                                          throw new CompletionException(
-                                              new IllegalStateException(
-                                                  "cannot listen on "
-                                                      + settings.bind()
-                                                      + ":"
-                                                      + settings.port()
-                                                      + ": "
-                                                      + Failures.rootMessage(err)
-                                                      + " (is another coordinator running on this"
-                                                      + " port?)"));
+                                          throw cannotListen(
+                                              settings.bind() + ":" + settings.port(),
+                                              err,
+                                              " (is another coordinator running on this port?)");
                                         }
                                         return Pair.create(httpLine, binding);
                                       }))
@@ -168,12 +162,7 @@ public final class CoordinatorMain {
         .handle(
             (binding, err) -> {
               if (err != null) {
-                throw new CompletionException(
-                    new IllegalStateException(
-                        "cannot listen on "
-                            + where
-                            + " for HTTP (http-port): "
-                            + Failures.rootMessage(err)));
+                throw cannotListen(where + " for HTTP (http-port)", err, "");
               }
               CoordinatedShutdown.get(system)
                   .addTask(
@@ -186,5 +175,15 @@ public final class CoordinatorMain {
                   + (settings.httpToken().isEmpty() ? "" : "; http-token required")
                   + ")";
             });
+  }
+
+  /**
+   * A port that cannot be bound, in one line for standard error (without the "[/ADDRESS] " that
+   * Pekko puts before the reason: the line names the address already).
+   */
+  private static CompletionException cannotListen(String where, Throwable err, String hint) {
+    String reason = Failures.rootMessage(err).replaceFirst("^\\[[^\\]]*\\] ", "");
+    return new CompletionException(
+        new IllegalStateException("cannot listen on " + where + ": " + reason + hint));
   }
 }

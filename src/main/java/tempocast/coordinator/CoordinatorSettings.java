@@ -25,44 +25,6 @@ public record CoordinatorSettings(
     String httpToken,
     int metricsGroupCap) {
 
-  /** Without the HTTP port. */
-  public CoordinatorSettings(
-      int port,
-      Duration td,
-      String bind,
-      Path dataDir,
-      boolean fsync,
-      int deliveryWindow,
-      long deliveryWindowBytes,
-      Duration idleTimeout,
-      Duration heartbeatInterval,
-      Duration heartbeatTimeout,
-      Duration connectTimeout,
-      Duration askTimeout,
-      Duration pruneInterval,
-      int maxAppendBatch,
-      Duration progressInterval) {
-    this(
-        port,
-        td,
-        bind,
-        dataDir,
-        fsync,
-        deliveryWindow,
-        deliveryWindowBytes,
-        idleTimeout,
-        heartbeatInterval,
-        heartbeatTimeout,
-        connectTimeout,
-        askTimeout,
-        pruneInterval,
-        maxAppendBatch,
-        progressInterval,
-        0,
-        "",
-        100);
-  }
-
   public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
     Config c = root.getConfig("tempocast.coordinator");
     String dataDir = c.getString("data-dir");

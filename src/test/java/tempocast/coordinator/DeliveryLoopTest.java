@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tempocast.Failures;
+import tempocast.metrics.Metrics;
 
 /** The delivery connections' event loop against real receiver sockets. */
 class DeliveryLoopTest {
@@ -123,6 +124,9 @@ class DeliveryLoopTest {
 
   @Test
   void aReceiverThatSaysNothingIsPingedThenDroppedAfterTheHeartbeatTimeout() throws Exception {
+    Metrics metrics = Metrics.prometheus(10);
+    loop.close();
+    loop = new DeliveryLoop(settings, metrics);
     connect(3, false);
     try (Socket s = receiver.accept()) {
       BufferedReader in = reader(s);
@@ -132,6 +136,11 @@ class DeliveryLoopTest {
           events.expectMessageClass(ParticipantSession.LinkClosed.class, Duration.ofSeconds(5));
       assertEquals(3, closed.linkId());
       assertEquals("its receiver said nothing for 1 s (heartbeat-timeout)", closed.reason());
+      assertTrue(
+          metrics.scrape().contains("\ntempocast_heartbeat_timeouts_total 1.0\n"),
+          "counted as a heartbeat timeout");
+    } finally {
+      metrics.close();
     }
   }
 

@@ -125,7 +125,10 @@ final class GroupFixture {
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
             1000,
-            Duration.ofMillis(10));
+            Duration.ofMillis(10),
+            0, // no HTTP port
+            "",
+            100);
     this.journal =
         kit.spawn(
             MessageJournal.create(

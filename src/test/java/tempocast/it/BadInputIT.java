@@ -166,4 +166,47 @@ class BadInputIT extends ItBase {
     }
     if (!problems.isEmpty()) fail("bad config handling:\n  " + String.join("\n  ", problems));
   }
+
+  /**
+   * A port that is taken, the command port or the HTTP port: one line that names it and why, exit
+   * status 1, no stack trace.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aCoordinatorWhosePortIsTakenSaysSoInOneLine() throws Exception {
+    try (ServerSocket held = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        ServerSocket heldHttp =
+            new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      int port = held.getLocalPort();
+      int free = ProcessFixture.freePort();
+      fx.writeFile("c-taken.cfg", port + "\n10\ndata-dir = data-taken\n");
+      fx.writeFile(
+          "c-http-taken.cfg",
+          free + "\n10\ndata-dir = data-http-taken\nhttp-port = " + heldHttp.getLocalPort() + "\n");
+      Proc command = fx.start("coordinator-taken", "coordinator", "c-taken.cfg");
+      Proc http = fx.start("coordinator-http-taken", "coordinator", "c-http-taken.cfg");
+      assertEquals(
+          List.of(
+              "error: cannot listen on 127.0.0.1:"
+                  + port
+                  + ": Address already in use (is another coordinator running on this port?)"),
+          errorLines(command));
+      assertEquals(
+          List.of(
+              "error: cannot listen on 127.0.0.1:"
+                  + heldHttp.getLocalPort()
+                  + " for HTTP (http-port): Address already in use"),
+          errorLines(http));
+    }
+  }
+
+  /** Its standard error once it exited with status 1, without the JVM's own notices. */
+  private static List<String> errorLines(Proc p) {
+    assertEquals(1, p.awaitExit(EXIT_TIMEOUT), p.name + " exit status");
+    List<String> lines = new ArrayList<>();
+    for (String l : p.stderr().split("\n")) {
+      if (!l.isBlank() && !l.startsWith("Picked up ")) lines.add(l);
+    }
+    return lines;
+  }
 }

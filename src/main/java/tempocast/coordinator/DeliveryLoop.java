@@ -75,6 +75,11 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private long nextSweep;
 
+  /** Sessions with cursor moves for the next progress sweep, and when it is due. */
+  private final List<DeliveryLink.Listener> toSweep = new ArrayList<>();
+
+  private long nextProgressSweep;
+
   public DeliveryLoop(CoordinatorSettings settings) {
     this(settings, Metrics.disabled());
   }
@@ -100,8 +105,9 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
       String member,
       int linkId,
       boolean awaitAnswer,
-      ActorRef<ParticipantSession.Command> events) {
-    Connection c = new Connection(host, port, member, linkId, awaitAnswer, events);
+      ActorRef<ParticipantSession.Command> events,
+      DeliveryLink.Listener listener) {
+    Connection c = new Connection(host, port, member, linkId, awaitAnswer, events, listener);
     toRegister.add(c);
     wake();
     return c.up;
@@ -144,7 +150,8 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
 
   private void turn() throws IOException {
     long now = System.currentTimeMillis();
-    long wait = Math.max(1, nextSweep - now);
+    long due = toSweep.isEmpty() ? nextSweep : Math.min(nextSweep, nextProgressSweep);
+    long wait = Math.max(1, due - now);
     if (toRegister.isEmpty() && toFlush.isEmpty()) {
       selector.select(wait);
     } else {
@@ -188,6 +195,25 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
       sweep(now);
       nextSweep = now + SWEEP_MILLIS;
     }
+    if (toSweep.isEmpty()) {
+      nextProgressSweep = now + settings.progressInterval().toMillis();
+    } else if (now >= nextProgressSweep) {
+      sweepProgress();
+      nextProgressSweep = now + settings.progressInterval().toMillis();
+    }
+  }
+
+  /**
+   * Takes the cursor moves of every session whose receiver acknowledged since the last sweep to the
+   * journal and the groups, gathered: at most one message to each per {@code progress-interval}.
+   */
+  private void sweepProgress() {
+    ProgressSweep sweep = new ProgressSweep();
+    for (DeliveryLink.Listener l : toSweep) {
+      l.sweepProgress(sweep);
+    }
+    toSweep.clear();
+    sweep.send();
   }
 
   private void open(Connection c) {
@@ -256,6 +282,7 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
     final int linkId;
     final boolean awaitAnswer;
     final ActorRef<ParticipantSession.Command> events;
+    final DeliveryLink.Listener listener;
     final CompletableFuture<DeliveryLink> up = new CompletableFuture<>();
 
     // Handed over by the session's thread.
@@ -284,12 +311,14 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
         String member,
         int linkId,
         boolean awaitAnswer,
-        ActorRef<ParticipantSession.Command> events) {
+        ActorRef<ParticipantSession.Command> events,
+        DeliveryLink.Listener listener) {
       this.host = host;
       this.port = port;
       this.linkId = linkId;
       this.awaitAnswer = awaitAnswer;
       this.events = events;
+      this.listener = listener;
       ByteString hello = Lines.line(DeliveryCodec.hello(member));
       // With awaitAnswer, the PING asks the receiver itself to answer.
       out.add(awaitAnswer ? hello.concat(PING) : hello);
@@ -443,8 +472,15 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
         up.complete(this);
       }
       if (acked != null) {
-        acked.forEach(
-            (target, seq) -> events.tell(new ParticipantSession.LinkAcked(linkId, target, seq)));
+        acked.forEach(this::acked);
+      }
+    }
+
+    private void acked(String target, long seq) {
+      if (listener == null) {
+        events.tell(new ParticipantSession.LinkAcked(linkId, target, seq));
+      } else if (listener.acked(linkId, target, seq)) {
+        toSweep.add(listener);
       }
     }
 

@@ -53,6 +53,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   public record Join(
       String member,
       ActorRef<ParticipantSession.Command> session,
+      MemberFeed feed,
       String secretHash,
       boolean present,
       boolean reachable,
@@ -82,6 +83,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   public record Bind(
       String member,
       ActorRef<ParticipantSession.Command> session,
+      MemberFeed feed,
       String secretHash,
       boolean present)
       implements Command {}
@@ -91,6 +93,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   /** The member's cursor reached the journal at {@code cursor}. */
   /** {@code at}: the coordinator's time of the acknowledgement that moved it there. */
   public record Progress(String member, long cursor, long at) implements Command {}
+
+  /** Several members' cursors, from one progress sweep. */
+  public record ProgressBatch(List<Progress> moves) implements Command {}
 
   /** The member came back after td: what came after {@code cursor} older than notBefore expired. */
   public record Expired(String member, long cursor, long notBefore) implements Command {}
@@ -146,6 +151,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
 
   private static final class Member {
     ActorRef<ParticipantSession.Command> session;
+
+    /** The session's direct entry, where it has one (same JVM); else messages to session. */
+    MemberFeed feed;
+
     final long joinSeq;
     String secretHash;
     boolean present;
@@ -254,6 +263,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         .onMessage(PublishFrom.class, this::onPublishFrom)
         .onMessage(Journaled.class, this::onJournaled)
         .onMessage(Progress.class, this::onProgress)
+        .onMessage(ProgressBatch.class, this::onProgressBatch)
         .onMessage(Join.class, this::onJoin)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(MembershipStored.class, this::onMembershipStored)
@@ -359,6 +369,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       ParticipantSession.Deliver deliver =
           new ParticipantSession.Deliver(target, msgs, List.copyOf(lines));
       for (Member m : members.values()) {
+        if (m.feed != null && m.feed.offer(deliver)) {
+          continue;
+        }
         if (m.session != null) {
           m.session.tell(deliver);
         }
@@ -396,15 +409,34 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   }
 
   private Behavior<Command> onProgress(Progress p) {
+    if (progressed(p)) {
+      noticeDelivered(p.at());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProgressBatch(ProgressBatch b) {
+    long at = Long.MIN_VALUE;
+    for (Progress p : b.moves()) {
+      if (progressed(p)) {
+        at = Math.max(at, p.at());
+      }
+    }
+    if (at != Long.MIN_VALUE) {
+      noticeDelivered(at);
+    }
+    return this;
+  }
+
+  /** Whether the member's cursor moved so that the oldest pending message may now be delivered. */
+  private boolean progressed(Progress p) {
     Member m = members.get(p.member());
     if (m != null && p.cursor() > m.acked) {
       meters.acknowledged(p.cursor() - m.acked);
       m.acked = p.cursor();
-      if (blocking == null || blocking.equals(p.member())) {
-        noticeDelivered(p.at());
-      }
+      return blocking == null || blocking.equals(p.member());
     }
-    return this;
+    return false;
   }
 
   /**
@@ -442,7 +474,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
         (sender, lines) -> {
           ParticipantSession.Notice n = new ParticipantSession.Notice(lines.result(), deliveredAt);
           Member m = members.get(sender);
-          if (m != null && m.session != null) {
+          if (m != null && m.feed != null) {
+            m.feed.notice(n);
+          } else if (m != null && m.session != null) {
             m.session.tell(n);
           } else {
             directory.tell(new Directory.ToParticipant(sender, n)); // a direct message's sender
@@ -475,6 +509,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     long joinSeq = lastSeq;
     Member m = new Member(joinSeq, j.secretHash());
     m.session = j.session();
+    m.feed = j.feed();
     m.present = j.present();
     m.reachable = j.reachable();
     members.put(j.member(), m);
@@ -556,6 +591,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     Member m = members.get(b.member());
     if (m != null) {
       m.session = b.session();
+      m.feed = b.feed();
       m.secretHash = b.secretHash();
       m.present = b.present();
     }

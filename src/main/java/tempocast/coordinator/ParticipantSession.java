@@ -48,7 +48,8 @@ import tempocast.protocol.StoredMessage;
  * the heartbeat interval, and resumes deliveries by itself as soon as the receiver answers, under
  * each target's td rule counted from the moment it was lost.
  */
-public final class ParticipantSession extends AbstractBehavior<ParticipantSession.Command> {
+public final class ParticipantSession extends AbstractBehavior<ParticipantSession.Command>
+    implements MemberFeed, DeliveryLink.Listener {
 
   public sealed interface Command {}
 
@@ -133,6 +134,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private record OwedCounted(String target, int linkId, long count) implements Command {}
 
   private enum FlushCursors implements Command {
+    INSTANCE
+  }
+
+  /** Acknowledgements read on the delivery loop made room in the window for targets behind. */
+  private enum PumpAll implements Command {
     INSTANCE
   }
 
@@ -246,7 +252,22 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private final long windowBytes;
   private final String id;
   private final String secretHash;
+  private final ActorRef<Command> self;
   private final Map<String, Subscription> subscriptions = new HashMap<>();
+
+  /** A {@link PumpAll} is on its way: the loop need not send another. */
+  private boolean pumpRequested;
+
+  /** Cursors moved by acknowledgements read on the loop wait for its progress sweep. */
+  private boolean sweepPending;
+
+  /**
+   * Joins asked for and not yet answered. A group may deliver to its new member before the answer
+   * reaches the session (the answer takes one hop more): those deliveries wait in {@link #early}.
+   */
+  private int joinsPending;
+
+  private final Map<String, List<Deliver>> early = new HashMap<>();
 
   /** The subscriptions with more stored than sent: the only ones a pump has work for. */
   private final java.util.Set<Subscription> behind = new java.util.LinkedHashSet<>();
@@ -300,6 +321,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       Context context,
       ActorRef<Directory.Command> directory) {
     super(ctx);
+    this.self = ctx.getSelf();
     this.directory = directory;
     this.timers = timers;
     this.settings = context.settings();
@@ -319,7 +341,6 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
           new Subscription(
               m.target(), m.joinSeq(), m.cursor(), r.headSeq(), r.tdMillis(), r.manager());
       subscriptions.put(m.target(), s);
-      r.manager().tell(new GroupManager.Bind(id, ctx.getSelf(), secretHash, record.online()));
     }
     if (fresh) {
       this.offlineSince = clock.millis();
@@ -335,35 +356,66 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     } else {
       this.offlineSince = record.offlineSince();
     }
+    // Last: once bound, managers call this session from their threads (see MemberFeed), under its
+    // lock.
+    synchronized (this) {
+      for (Subscription s : subscriptions.values()) {
+        s.manager.tell(new GroupManager.Bind(id, self, this, secretHash, record.online()));
+      }
+    }
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Deliver.class, this::onDeliver)
-        .onMessage(LinkAcked.class, this::onLinkAcked)
-        .onMessage(ReplayRead.class, this::onReplayRead)
-        .onMessage(Register.class, this::onRegister)
-        .onMessage(RegisterJoined.class, this::onRegisterJoined)
-        .onMessage(Reconnect.class, this::onReconnect)
-        .onMessage(LinkUp.class, this::onLinkUp)
-        .onMessage(LinkFailed.class, this::onLinkFailed)
-        .onMessage(LinkClosed.class, this::onLinkClosed)
-        .onMessage(PresenceSaved.class, this::onPresenceSaved)
-        .onMessage(Disconnect.class, this::onDisconnect)
-        .onMessage(Deregister.class, this::onDeregister)
-        .onMessage(Deregistered.class, this::onDeregistered)
-        .onMessage(Join.class, this::onJoin)
-        .onMessage(Joined.class, this::onJoined)
-        .onMessage(Leave.class, this::onLeave)
-        .onMessage(LeftTarget.class, this::onLeftTarget)
-        .onMessage(SendDirect.class, this::onSendDirect)
-        .onMessage(Notice.class, this::onNotice)
-        .onMessageEquals(Reattach.INSTANCE, this::onReattach)
-        .onMessageEquals(FlushCursors.INSTANCE, this::onFlushCursors)
-        .onMessage(OwedCounted.class, this::onOwedCounted)
-        .onSignal(PostStop.class, s -> onPostStop())
+        .onMessage(Deliver.class, locked(this::onDeliver))
+        .onMessage(LinkAcked.class, locked(this::onLinkAcked))
+        .onMessage(ReplayRead.class, locked(this::onReplayRead))
+        .onMessage(Register.class, locked(this::onRegister))
+        .onMessage(RegisterJoined.class, locked(this::onRegisterJoined))
+        .onMessage(Reconnect.class, locked(this::onReconnect))
+        .onMessage(LinkUp.class, locked(this::onLinkUp))
+        .onMessage(LinkFailed.class, locked(this::onLinkFailed))
+        .onMessage(LinkClosed.class, locked(this::onLinkClosed))
+        .onMessage(PresenceSaved.class, locked(this::onPresenceSaved))
+        .onMessage(Disconnect.class, locked(this::onDisconnect))
+        .onMessage(Deregister.class, locked(this::onDeregister))
+        .onMessage(Deregistered.class, locked(this::onDeregistered))
+        .onMessage(Join.class, locked(this::onJoin))
+        .onMessage(Joined.class, locked(this::onJoined))
+        .onMessage(Leave.class, locked(this::onLeave))
+        .onMessage(LeftTarget.class, locked(this::onLeftTarget))
+        .onMessage(SendDirect.class, locked(this::onSendDirect))
+        .onMessage(Notice.class, locked(this::onNotice))
+        .onMessageEquals(Reattach.INSTANCE, lockedSignal(this::onReattach))
+        .onMessageEquals(FlushCursors.INSTANCE, lockedSignal(this::onFlushCursors))
+        .onMessage(OwedCounted.class, locked(this::onOwedCounted))
+        .onMessageEquals(PumpAll.INSTANCE, lockedSignal(this::onPumpAll))
+        .onSignal(PostStop.class, s -> lockedSignal(this::onPostStop).create())
         .build();
+  }
+
+  /**
+   * Every handler runs under the session's lock, which {@link MemberFeed} and {@link
+   * DeliveryLink.Listener} calls from other threads take too: the session's state has one owner at
+   * a time, held for microseconds, never across a wait.
+   */
+  private <M> org.apache.pekko.japi.function.Function<M, Behavior<Command>> locked(
+      org.apache.pekko.japi.function.Function<M, Behavior<Command>> handler) {
+    return m -> {
+      synchronized (this) {
+        return handler.apply(m);
+      }
+    };
+  }
+
+  private org.apache.pekko.japi.function.Creator<Behavior<Command>> lockedSignal(
+      org.apache.pekko.japi.function.Creator<Behavior<Command>> handler) {
+    return () -> {
+      synchronized (this) {
+        return handler.create();
+      }
+    };
   }
 
   /** Online by its own account: registered or reconnected, no DISCONNECT since. */
@@ -408,7 +460,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     boolean awaitAnswer = replyTo == null;
     getContext()
         .pipeToSelf(
-            connector.connect(host, port, id, attempt, awaitAnswer, getContext().getSelf()),
+            connector.connect(host, port, id, attempt, awaitAnswer, self, this),
             (l, err) ->
                 err == null
                     ? new LinkUp(attempt, l)
@@ -482,12 +534,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   private void joinForRegister(Register r) {
+    joinsPending++;
     getContext()
         .ask(
             GroupManager.Joined.class,
             r.inbox(),
             settings.askTimeout(),
-            ref -> new GroupManager.Join(id, getContext().getSelf(), secretHash, true, true, ref),
+            ref -> new GroupManager.Join(id, self, this, secretHash, true, true, ref),
             (joined, err) ->
                 new RegisterJoined(r, joined == null ? failedJoin(err) : joined, null));
   }
@@ -498,6 +551,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   private Behavior<Command> onRegisterJoined(RegisterJoined j) {
+    joinsPending--;
+    Behavior<Command> next = registerJoined(j);
+    settleJoins();
+    return next;
+  }
+
+  private Behavior<Command> registerJoined(RegisterJoined j) {
     Register r = j.register();
     if (!j.inbox().ok()) {
       journal.tell(new MessageJournal.RemoveParticipant(id, null));
@@ -507,12 +567,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     if (j.group() == null) {
       subscribe(j.inbox());
+      joinsPending++;
       getContext()
           .ask(
               GroupManager.Joined.class,
               r.groupManager(),
               settings.askTimeout(),
-              ref -> new GroupManager.Join(id, getContext().getSelf(), secretHash, true, true, ref),
+              ref -> new GroupManager.Join(id, self, this, secretHash, true, true, ref),
               (joined, err) ->
                   new RegisterJoined(r, j.inbox(), joined == null ? failedJoin(err) : joined));
       return this;
@@ -740,14 +801,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   // ------------------------------------------------------------------ membership
 
   private Behavior<Command> onJoin(Join j) {
+    joinsPending++;
     getContext()
         .ask(
             GroupManager.Joined.class,
             j.manager(),
             settings.askTimeout(),
-            ref ->
-                new GroupManager.Join(
-                    id, getContext().getSelf(), secretHash, present(), online, ref),
+            ref -> new GroupManager.Join(id, self, this, secretHash, present(), online, ref),
             (joined, err) ->
                 new Joined(
                     j.target(),
@@ -758,9 +818,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   private Behavior<Command> onJoined(Joined j) {
+    joinsPending--;
     if (j.joined().ok()) {
       subscribe(j.joined());
     }
+    settleJoins();
     j.replyTo().tell(j.joined());
     return this;
   }
@@ -772,6 +834,17 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     s.sentUpTo = j.joinSeq();
     s.lastSent = j.joinSeq();
     subscriptions.put(j.target(), s);
+    List<Deliver> before = early.remove(j.target());
+    if (before != null) {
+      before.forEach(this::onDeliver);
+    }
+  }
+
+  /** With no join unanswered, what is still early was for no target of this session. */
+  private void settleJoins() {
+    if (joinsPending == 0) {
+      early.clear();
+    }
   }
 
   private Behavior<Command> onLeave(Leave l) {
@@ -836,10 +909,42 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   // ------------------------------------------------------------------ deliveries
 
+  @Override
+  public synchronized boolean offer(Deliver d) {
+    Subscription s = subscriptions.get(d.target());
+    List<StoredMessage> msgs = d.messages();
+    if (s == null
+        || msgs.isEmpty()
+        || !online
+        || s.reading
+        || s.sentUpTo < s.headSeq
+        // a delivery still in the mailbox comes first
+        || msgs.get(0).seq() > s.sentUpTo + 1) {
+      return false;
+    }
+    s.headSeq = Math.max(s.headSeq, msgs.get(msgs.size() - 1).seq());
+    writeLive(s, d);
+    if (s.sentUpTo < s.headSeq) {
+      requestPump(); // the window filled: the rest comes from the journal
+    }
+    return true;
+  }
+
+  @Override
+  public synchronized void notice(Notice n) {
+    onNotice(n);
+  }
+
   private Behavior<Command> onDeliver(Deliver d) {
     Subscription s = subscriptions.get(d.target());
     List<StoredMessage> msgs = d.messages();
-    if (s == null || msgs.isEmpty()) {
+    if (s == null) {
+      if (joinsPending > 0) {
+        early.computeIfAbsent(d.target(), t -> new ArrayList<>()).add(d);
+      }
+      return this;
+    }
+    if (msgs.isEmpty()) {
       return this;
     }
     long previousHead = s.headSeq;
@@ -849,7 +954,14 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       pump(s); // behind: the journal has these, and pump reads them in order
       return this;
     }
-    // Keeping up: write the live messages straight to the link, as far as the window allows.
+    writeLive(s, d);
+    pump(s);
+    return this;
+  }
+
+  /** Keeping up: writes the live messages straight to the link, as far as the window allows. */
+  private void writeLive(Subscription s, Deliver d) {
+    List<StoredMessage> msgs = d.messages();
     ByteStringBuilder out = null;
     for (int i = 0; i < msgs.size(); i++) {
       StoredMessage m = msgs.get(i);
@@ -873,7 +985,19 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (out != null) {
       send(s, out.result());
     }
-    pump(s);
+  }
+
+  /** From another thread: pumping reads the journal, which only the actor may ask. */
+  private void requestPump() {
+    if (!pumpRequested) {
+      pumpRequested = true;
+      self.tell(PumpAll.INSTANCE);
+    }
+  }
+
+  private Behavior<Command> onPumpAll() {
+    pumpRequested = false;
+    pumpAll();
     return this;
   }
 
@@ -882,32 +1006,66 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (a.linkId() != linkId || !online || s == null) {
       return this;
     }
-    long acked = Math.min(a.seq(), s.lastSent); // never past what was sent
+    if (ack(s, a.seq())) {
+      markCursorDirty(s);
+    }
+    pumpAll(); // room in the window is room for every target
+    return this;
+  }
+
+  /**
+   * ACKs read on the delivery loop, on its thread: cursors move at once, and the loop's progress
+   * sweep takes them to the journal and the groups ({@link #sweepProgress}), so an acknowledgement
+   * costs the session no message unless targets behind can now be pumped.
+   */
+  @Override
+  public synchronized boolean acked(int ackLinkId, String target, long seq) {
+    Subscription s = subscriptions.get(target);
+    if (ackLinkId != linkId || !online || s == null) {
+      return false;
+    }
+    boolean moved = ack(s, seq);
+    if (moved) {
+      dirty.add(s);
+    }
+    if (!behind.isEmpty()) {
+      requestPump();
+    }
+    if (moved && !sweepPending) {
+      sweepPending = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Moves the cursor and frees the window; true if the cursor moved. */
+  private boolean ack(Subscription s, long seq) {
+    long acked = Math.min(seq, s.lastSent); // never past what was sent
+    boolean moved = false;
     if (acked > s.cursor) {
       moveCursor(s, acked);
       s.lastAckAt = clock.millis();
       s.acks.add(new long[] {acked, s.lastAckAt});
-      markCursorDirty(s);
+      moved = true;
     }
     while (!s.inFlightRuns.isEmpty() && s.inFlightRuns.peekFirst()[0] <= s.cursor) {
       long bytes = s.inFlightRuns.pollFirst()[1];
       s.inFlightBytes -= bytes;
       inFlightBytes -= bytes;
     }
-    skipUnowed(s);
-    pumpAll(); // room in the window is room for every target
-    return this;
+    return skipUnowed(s) || moved;
   }
 
   /**
    * With nothing in flight, seqs passed over as not owed (older than td, pruned) count as passed.
    */
-  private void skipUnowed(Subscription s) {
+  private boolean skipUnowed(Subscription s) {
     if (s.lastSent <= s.cursor && s.sentUpTo > s.cursor) {
       moveCursor(s, s.sentUpTo);
       moveLastSent(s, s.sentUpTo);
-      markCursorDirty(s);
+      return true;
     }
+    return false;
   }
 
   private void pumpAll() {
@@ -991,7 +1149,9 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     boolean progressed = r.result().upTo() > s.sentUpTo;
     s.sentUpTo = Math.max(s.sentUpTo, r.result().upTo());
     track(s);
-    skipUnowed(s);
+    if (skipUnowed(s)) {
+      markCursorDirty(s);
+    }
     if (progressed) {
       pump(s);
     }
@@ -1095,7 +1255,18 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (dirty.isEmpty()) {
       return;
     }
-    List<JournalStore.Progress> moves = new ArrayList<>(dirty.size());
+    ProgressSweep sweep = new ProgressSweep();
+    takeProgress(sweep);
+    sweep.send();
+  }
+
+  @Override
+  public synchronized void sweepProgress(ProgressSweep sweep) {
+    sweepPending = false;
+    takeProgress(sweep);
+  }
+
+  private void takeProgress(ProgressSweep sweep) {
     for (Subscription s : dirty) {
       long[] seqs = new long[s.acks.size()];
       long[] times = new long[s.acks.size()];
@@ -1104,11 +1275,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
         times[i] = s.acks.get(i)[1];
       }
       s.acks.clear();
-      moves.add(new JournalStore.Progress(s.record(id), seqs, times));
-    }
-    journal.tell(new MessageJournal.SaveProgress(moves));
-    for (Subscription s : dirty) {
-      s.manager.tell(new GroupManager.Progress(id, s.cursor, s.lastAckAt));
+      sweep.add(
+          journal,
+          new JournalStore.Progress(s.record(id), seqs, times),
+          s.manager,
+          new GroupManager.Progress(id, s.cursor, s.lastAckAt));
     }
     dirty.clear();
   }

@@ -63,7 +63,7 @@ class DeliveryLoopTest {
 
   private DeliveryLink connect(int linkId, boolean awaitAnswer) throws Exception {
     return loop.connect(
-            "127.0.0.1", receiver.getLocalPort(), "ann", linkId, awaitAnswer, events.ref())
+            "127.0.0.1", receiver.getLocalPort(), "ann", linkId, awaitAnswer, events.ref(), null)
         .toCompletableFuture()
         .get(5, TimeUnit.SECONDS);
   }
@@ -106,10 +106,62 @@ class DeliveryLoopTest {
     }
   }
 
+  /** A session's side of the link as the loop sees it: what it was told, on which thread. */
+  static final class RecordingListener implements DeliveryLink.Listener {
+    final java.util.concurrent.BlockingQueue<String> heard =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    final java.util.concurrent.CountDownLatch swept = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean offLoop;
+
+    @Override
+    public boolean acked(int linkId, String target, long seq) {
+      offLoop |= !Thread.currentThread().getName().equals("tempocast-delivery-loop");
+      heard.add(linkId + " " + target + " " + seq);
+      return true; // has cursor moves for the sweep
+    }
+
+    @Override
+    public void sweepProgress(ProgressSweep sweep) {
+      offLoop |= !Thread.currentThread().getName().equals("tempocast-delivery-loop");
+      swept.countDown();
+    }
+  }
+
+  @Test
+  void withAListenerAcksGoToItOnTheLoopAndItsCursorsAreSweptWithinTheProgressInterval()
+      throws Exception {
+    RecordingListener listener = new RecordingListener();
+    DeliveryLink link =
+        loop.connect("127.0.0.1", receiver.getLocalPort(), "ann", 3, false, events.ref(), listener)
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    try (Socket s = receiver.accept()) {
+      BufferedReader in = reader(s);
+      link.send(ByteString.fromString("MSG main 1 1 bob a\nMSG main 2 1 bob b\n"));
+      assertEquals("HELLO ann", in.readLine());
+      assertEquals("MSG main 1 1 bob a", in.readLine());
+      assertEquals("MSG main 2 1 bob b", in.readLine());
+      say(s, "ACK main 1\nACK main 2\n");
+      long highest = 0;
+      while (highest < 2) {
+        String h = listener.heard.poll(5, TimeUnit.SECONDS);
+        assertTrue(h != null && h.startsWith("3 main "), "heard " + h);
+        highest = Long.parseLong(h.substring("3 main ".length()));
+      }
+      assertTrue(
+          listener.swept.await(
+              settings.progressInterval().toMillis() + 2000, TimeUnit.MILLISECONDS),
+          "the progress sweep never came");
+      assertFalse(listener.offLoop, "the listener was called off the delivery loop's thread");
+      // Acknowledgements went to the listener, not as messages.
+      events.expectNoMessage(Duration.ofMillis(100));
+    }
+  }
+
   @Test
   void aRetryIsUpOnlyOnceTheReceiverItselfAnswers() throws Exception {
     CompletableFuture<DeliveryLink> up =
-        loop.connect("127.0.0.1", receiver.getLocalPort(), "ann", 1, true, events.ref())
+        loop.connect("127.0.0.1", receiver.getLocalPort(), "ann", 1, true, events.ref(), null)
             .toCompletableFuture();
     try (Socket s = receiver.accept()) {
       BufferedReader in = reader(s);
@@ -152,7 +204,7 @@ class DeliveryLoopTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             ExecutionException.class,
             () ->
-                loop.connect("127.0.0.1", port, "ann", 1, false, events.ref())
+                loop.connect("127.0.0.1", port, "ann", 1, false, events.ref(), null)
                     .toCompletableFuture()
                     .get(5, TimeUnit.SECONDS));
     assertEquals("Connection refused", Failures.firstMessage(Failures.unwrap(e)));

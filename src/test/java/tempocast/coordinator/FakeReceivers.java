@@ -48,7 +48,9 @@ final class FakeReceivers implements DeliveryLink.Connector {
       String member,
       int linkId,
       boolean awaitAnswer,
-      ActorRef<ParticipantSession.Command> events) {
+      ActorRef<ParticipantSession.Command> events,
+      DeliveryLink.Listener listener) {
+    // The test plays the receiver by telling the session LinkAcked: the listener is not used.
     attempts.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
     if (refused.contains(port)) {
       return CompletableFuture.failedFuture(new ConnectException("Connection refused"));

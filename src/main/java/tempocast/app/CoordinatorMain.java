@@ -13,7 +13,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.javadsl.Tcp;
 import tempocast.Failures;
 import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
@@ -86,20 +85,19 @@ public final class CoordinatorMain {
                       settings.httpEnabled()
                           ? startHttp(ctx.getSystem(), settings, directory, journal, metrics, ctx)
                           : CompletableFuture.completedFuture(null);
-                  http.thenCompose(
-                          httpLine ->
-                              new CommandServer(ctx.getSystem(), settings, directory, metrics)
-                                  .bind()
-                                  .handle(
-                                      (binding, err) -> {
-                                        if (err != null) {
-                                          throw cannotListen(
-                                              settings.bind() + ":" + settings.port(),
-                                              err,
-                                              " (is another coordinator running on this port?)");
-                                        }
-                                        return Pair.create(httpLine, binding);
-                                      }))
+                  CommandServer commands =
+                      new CommandServer(ctx.getSystem(), settings, directory, metrics);
+                  http.thenApply(
+                          httpLine -> {
+                            try {
+                              return Pair.create(httpLine, commands.bind());
+                            } catch (java.io.IOException | RuntimeException err) {
+                              throw cannotListen(
+                                  settings.bind() + ":" + settings.port(),
+                                  err,
+                                  " (is another coordinator running on this port?)");
+                            }
+                          })
                       .whenComplete(
                           (pair, err) -> {
                             if (err != null) {
@@ -111,12 +109,12 @@ public final class CoordinatorMain {
                             if (pair.first() != null) {
                               System.out.println(pair.first());
                             }
-                            Tcp.ServerBinding binding = pair.second();
+                            java.net.InetSocketAddress bound = pair.second();
                             System.out.println(
                                 "tempocast coordinator listening on "
                                     + settings.bind()
                                     + ":"
-                                    + binding.localAddress().getPort()
+                                    + bound.getPort()
                                     + " (td "
                                     + settings.tdText()
                                     + " s, data "
@@ -129,7 +127,10 @@ public final class CoordinatorMain {
                                 .addTask(
                                     CoordinatedShutdown.PhaseServiceUnbind(),
                                     "unbind-command-port",
-                                    () -> binding.unbind().thenApply(u -> Done.getInstance()));
+                                    () -> {
+                                      commands.close();
+                                      return CompletableFuture.completedFuture(Done.getInstance());
+                                    });
                           });
                   return Behaviors.empty();
                 }),

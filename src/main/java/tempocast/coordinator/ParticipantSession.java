@@ -962,20 +962,27 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   /** Keeping up: writes the live messages straight to the link, as far as the window allows. */
   private void writeLive(Subscription s, Deliver d) {
     List<StoredMessage> msgs = d.messages();
+    // One line, the usual case with many groups, goes as the manager rendered it: no copy.
+    ByteString single = null;
     ByteStringBuilder out = null;
     for (int i = 0; i < msgs.size(); i++) {
       StoredMessage m = msgs.get(i);
       if (m.seq() <= s.sentUpTo) {
         continue;
       }
-      if (windowFull(out == null ? 0 : out.length())) {
+      if (windowFull(out != null ? out.length() : single != null ? single.length() : 0)) {
         break;
       }
       if (m.timestamp() >= s.notBefore) {
-        if (out == null) {
-          out = new ByteStringBuilder();
+        ByteString line = d.lines().get(i);
+        if (single == null && out == null) {
+          single = line;
+        } else {
+          if (out == null) {
+            out = new ByteStringBuilder().append(single);
+          }
+          out.append(line);
         }
-        out.append(d.lines().get(i));
         moveLastSent(s, m.seq());
         metrics.deliverySent();
       }
@@ -984,6 +991,8 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     track(s);
     if (out != null) {
       send(s, out.result());
+    } else if (single != null) {
+      send(s, single);
     }
   }
 

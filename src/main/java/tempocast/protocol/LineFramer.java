@@ -24,34 +24,49 @@ public final class LineFramer {
     return Flow.of(ByteString.class)
         .statefulMapConcat(
             () -> {
-              ByteStringBuilder partial = new ByteStringBuilder();
-              boolean[] skipping = {false};
-              return chunk -> {
-                List<ByteString> out = new ArrayList<>(2);
-                int from = 0;
-                int nl;
-                while ((nl = chunk.indexOf((byte) '\n', from)) >= 0) {
-                  if (skipping[0]) {
-                    skipping[0] = false;
-                  } else if (partial.length() + (nl - from) > maxLineBytes) {
-                    out.add(TOO_LONG);
-                  } else {
-                    partial.append(chunk.slice(from, nl));
-                    out.add(partial.result().compact());
-                  }
-                  partial.clear();
-                  from = nl + 1;
-                }
-                if (from < chunk.length() && !skipping[0]) {
-                  partial.append(chunk.slice(from, chunk.length()));
-                  if (partial.length() > maxLineBytes) {
-                    out.add(TOO_LONG);
-                    partial.clear();
-                    skipping[0] = true;
-                  }
-                }
-                return out;
-              };
+              Splitter splitter = new Splitter(maxLineBytes);
+              return splitter::split;
             });
+  }
+
+  /** The framing itself, for one connection's bytes in the order they arrive. */
+  public static final class Splitter {
+    private final int maxLineBytes;
+    private final ByteStringBuilder partial = new ByteStringBuilder();
+    private boolean skipping;
+
+    public Splitter(int maxLineBytes) {
+      this.maxLineBytes = maxLineBytes;
+    }
+
+    /** The lines that {@code chunk} completes, without their terminators. */
+    public List<ByteString> split(ByteString chunk) {
+      List<ByteString> out = new ArrayList<>(2);
+      int from = 0;
+      int nl;
+      while ((nl = chunk.indexOf((byte) '\n', from)) >= 0) {
+        if (skipping) {
+          skipping = false;
+        } else if (partial.length() + (nl - from) > maxLineBytes) {
+          out.add(TOO_LONG);
+        } else if (partial.length() == 0) {
+          out.add(chunk.slice(from, nl).compact());
+        } else {
+          partial.append(chunk.slice(from, nl));
+          out.add(partial.result().compact());
+        }
+        partial.clear();
+        from = nl + 1;
+      }
+      if (from < chunk.length() && !skipping) {
+        partial.append(chunk.slice(from, chunk.length()));
+        if (partial.length() > maxLineBytes) {
+          out.add(TOO_LONG);
+          partial.clear();
+          skipping = true;
+        }
+      }
+      return out;
+    }
   }
 }

@@ -32,6 +32,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import tempocast.journal.RocksDbJournalStore;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.CommandCodec;
+import tempocast.protocol.LineFramer;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
 import tempocast.protocol.Replies;
@@ -46,12 +47,12 @@ import tempocast.protocol.StoredMessage;
  * message; with {@code batch} 64 the journal writes (and the members are sent) 64 messages at once,
  * as a group commit does, so the per-message figure includes 1/64 of that batch's cost.
  *
- * <p>Modelled, not called: the framing ({@code LineFramer} does it inside a stream stage), the
- * sequencer ({@code GroupManager.store}, private), and the per-member hand-off ({@code
- * ParticipantSession.onDeliver} builds one {@link ByteStringBuilder} per member, {@code
- * DeliveryLoop.Connection.send} queues it on a {@link ConcurrentLinkedQueue}); each copies the
- * code's steps. Left out: the actors' bookkeeping (waiting senders, recent MSGIDs, in-flight
- * windows, metrics) and the socket write.
+ * <p>Framing and parsing call the coordinator's own code ({@code LineFramer.Splitter}, {@code
+ * CommandCodec}). Modelled, not called: the sequencer ({@code GroupManager.store}, private) and the
+ * per-member hand-off ({@code ParticipantSession.writeLive}: one line goes as rendered, several are
+ * gathered into one {@link ByteStringBuilder}; {@code DeliveryLoop.Connection.send} queues it on a
+ * {@link ConcurrentLinkedQueue}); each copies the code's steps. Left out: the actors' bookkeeping
+ * (waiting senders, recent MSGIDs, in-flight windows, metrics) and the socket write.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -78,8 +79,8 @@ public class HotPathBenchmark {
   long lastTimestamp;
   List<StoredMessage> pending;
 
-  /** The command connection's framer state (LineFramer keeps one per connection). */
-  final ByteStringBuilder partial = new ByteStringBuilder();
+  /** The command connection's framer (the command loop keeps one per connection). */
+  final LineFramer.Splitter framer = new LineFramer.Splitter(Lines.MAX_LINE_BYTES);
 
   final List<Queue<ByteString>> connections = new ArrayList<>();
   final List<AtomicLong> queuedBytes = new ArrayList<>();
@@ -97,12 +98,7 @@ public class HotPathBenchmark {
 
   @Benchmark
   public void msend(Blackhole bh) throws ProtocolException {
-    // LineFramer, for a chunk that holds one whole line.
-    List<ByteString> lines = new ArrayList<>(2);
-    int nl = chunk.indexOf((byte) '\n', 0);
-    partial.append(chunk.slice(0, nl));
-    lines.add(partial.result().compact());
-    partial.clear();
+    List<ByteString> lines = framer.split(chunk);
     // CommandServer.handle
     ClientCommand.MSend s = (ClientCommand.MSend) CommandCodec.parse(Lines.decode(lines.get(0)));
     // GroupManager.store
@@ -126,13 +122,19 @@ public class HotPathBenchmark {
       delivery.add(msg.deliveryLine());
       bh.consume(Lines.line(Replies.render(new Reply.Sent(target, msg.seq()))));
     }
-    // ParticipantSession.onDeliver and DeliveryLoop.Connection.send, per member
+    // ParticipantSession.writeLive and DeliveryLoop.Connection.send, per member: one line as the
+    // manager rendered it, several gathered
     for (int i = 0; i < MEMBERS; i++) {
-      ByteStringBuilder out = new ByteStringBuilder();
-      for (ByteString line : delivery) {
-        out.append(line);
+      ByteString b;
+      if (delivery.size() == 1) {
+        b = delivery.get(0);
+      } else {
+        ByteStringBuilder out = new ByteStringBuilder();
+        for (ByteString line : delivery) {
+          out.append(line);
+        }
+        b = out.result();
       }
-      ByteString b = out.result();
       connections.get(i).add(b);
       queuedBytes.get(i).addAndGet(b.length());
     }

@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Cache;
 import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -46,6 +49,7 @@ public final class RocksDbJournalStore implements JournalStore {
 
   private final Path dir;
   private final Options options;
+  private final Cache blockCache;
 
   /**
    * Null after a failed write until it is reopened: RocksDB refuses every write after one fails.
@@ -59,9 +63,25 @@ public final class RocksDbJournalStore implements JournalStore {
   /** The format of the records with a version byte. */
   static final byte VERSION = 1;
 
-  private RocksDbJournalStore(Path dir, Options options, RocksDB db) {
+  /**
+   * RocksDB's native memory, outside the Java heap and counted in the coordinator's resident size:
+   * up to {@link #MAX_WRITE_BUFFERS} memtables of {@link #WRITE_BUFFER_BYTES} (the one being
+   * written and one being flushed) plus a block cache of {@link #BLOCK_CACHE_BYTES}, about 40 MiB
+   * in all. Memtables of 16 MiB rather than 32, but not 8: with 8 MiB, W2 delivered about a fifth
+   * less than with 16 in interleaved runs (more flushes and compactions on the same cores; see
+   * docs/PERFORMANCE.md, issue 11). The block cache only serves replays, which read each block
+   * once; without one RocksDB would make its own of 32 MiB. These sizes change how often memtables
+   * are flushed, never what is durable: every write still goes through the write-ahead log first.
+   */
+  static final long WRITE_BUFFER_BYTES = 16L * 1024 * 1024;
+
+  static final int MAX_WRITE_BUFFERS = 2;
+  static final long BLOCK_CACHE_BYTES = 8L * 1024 * 1024;
+
+  private RocksDbJournalStore(Path dir, Options options, Cache blockCache, RocksDB db) {
     this.dir = dir;
     this.options = options;
+    this.blockCache = blockCache;
     this.db = db;
   }
 
@@ -74,6 +94,7 @@ public final class RocksDbJournalStore implements JournalStore {
     } catch (Exception e) {
       throw new StoreException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
+    Cache blockCache = new LRUCache(BLOCK_CACHE_BYTES);
     Options options =
         new Options()
             .setCreateIfMissing(true)
@@ -86,7 +107,9 @@ public final class RocksDbJournalStore implements JournalStore {
             // also refuse the cut-off tail, so a coordinator could not start after a crash.
             .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
-            .setWriteBufferSize(32L * 1024 * 1024)
+            .setWriteBufferSize(WRITE_BUFFER_BYTES)
+            .setMaxWriteBufferNumber(MAX_WRITE_BUFFERS)
+            .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(blockCache))
             .setMaxOpenFiles(256)
             // No preallocated log space: a full disk fails the write it affects, at once.
             .setAllowFAllocate(false);
@@ -97,12 +120,13 @@ public final class RocksDbJournalStore implements JournalStore {
       // stops the start rather than a replay later (measured: 0.14 s for 60 MB of journal,
       // 1.5 s for 1 GB, from a cold page cache).
       db.verifyChecksum();
-      return new RocksDbJournalStore(dir, options, db);
+      return new RocksDbJournalStore(dir, options, blockCache, db);
     } catch (RocksDBException e) {
       if (db != null) {
         db.close();
       }
       options.close();
+      blockCache.close();
       throw new StoreException(openFailure(dir, e), e);
     }
   }
@@ -548,6 +572,7 @@ public final class RocksDbJournalStore implements JournalStore {
     syncWrite.close();
     asyncWrite.close();
     options.close();
+    blockCache.close();
   }
 
   private static byte[] groupPrefix(char kind, String group) {

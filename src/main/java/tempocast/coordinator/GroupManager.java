@@ -332,10 +332,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     if (msgId != null) {
       rememberId(sender, msgId, seq);
     }
-    List<ActorRef<Reply>> w = new ArrayList<>(1);
-    w.add(replyTo);
-    waiting.put(seq, w);
-    journal.tell(new MessageJournal.Append(msg, journalAdapter));
+    // The journal answers this sender itself once stored; retries of it that arrive meanwhile
+    // wait here.
+    waiting.put(seq, new ArrayList<>(1));
+    journal.tell(new MessageJournal.Append(msg, journalAdapter, replyTo));
   }
 
   private void rememberId(String sender, String msgId, long seq) {

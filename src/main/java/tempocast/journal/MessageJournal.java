@@ -31,7 +31,18 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
   public sealed interface Command {}
 
   /** Stores a message; the reply goes to {@code replyTo} once the batch it joined is written. */
-  public record Append(StoredMessage message, ActorRef<AppendResult> replyTo) implements Command {}
+  /**
+   * Stores {@code message}, then tells {@code replyTo} (its group) and, after it, {@code sender}
+   * (the command that sent it, or null): the sender's answer leaves from here, one hop sooner than
+   * through the group, and the group hears first, so nothing the sender does next overtakes it.
+   */
+  public record Append(
+      StoredMessage message, ActorRef<AppendResult> replyTo, ActorRef<Reply> sender)
+      implements Command {
+    public Append(StoredMessage message, ActorRef<AppendResult> replyTo) {
+      this(message, replyTo, null);
+    }
+  }
 
   public sealed interface AppendResult {}
 
@@ -260,6 +271,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       members.computeIfAbsent(a.message().group(), g -> new HashMap<>());
     }
     Map<ActorRef<AppendResult>, List<StoredMessage>> byReplyTo = byReplyTo(pending);
+    List<Append> appends = List.copyOf(pending);
     pending.clear();
     String error = null;
     try {
@@ -271,9 +283,24 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       // Not stored, as far as anyone can tell: say so to every sender, then let the supervisor
       // restart the journal.
       answer(byReplyTo, "the journal failed (" + e + ") and restarts");
+      answerSenders(appends, "the journal failed (" + e + ") and restarts");
       throw e;
     }
     answer(byReplyTo, error);
+    answerSenders(appends, error);
+  }
+
+  private static void answerSenders(List<Append> appends, String error) {
+    for (Append a : appends) {
+      if (a.sender() != null) {
+        a.sender()
+            .tell(
+                error == null
+                    ? new Reply.Sent(a.message().group(), a.message().seq())
+                    : new Reply.Error(
+                        Reply.ErrorCode.STORAGE, "the message was not stored: " + error));
+      }
+    }
   }
 
   /** {@code error} null: {@link Appended}; otherwise {@link AppendFailed} with that reason. */
@@ -291,6 +318,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
    */
   private Behavior<Command> onPreRestart() {
     answer(byReplyTo(pending), "the journal failed and restarts");
+    answerSenders(pending, "the journal failed and restarts");
     pending.clear();
     return this;
   }

@@ -44,7 +44,7 @@ import tempocast.protocol.StoredMessage;
  */
 public final class RocksDbJournalStore implements JournalStore {
   static {
-    RocksDB.loadLibrary();
+    RocksDbLibrary.load();
   }
 
   private final Path dir;

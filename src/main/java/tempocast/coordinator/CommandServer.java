@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
@@ -48,7 +46,7 @@ import tempocast.protocol.Reply;
  * socket cannot take at once waits for the loop. At most {@link #PIPELINE} commands per connection
  * are outstanding; past that the loop stops reading it, and the rest waits in TCP's buffers.
  */
-public final class CommandServer implements AutoCloseable {
+public final class CommandServer extends SelectorLoop {
   private static final Logger log = LoggerFactory.getLogger(CommandServer.class);
 
   /** Commands in flight per connection; more wait in TCP's buffers (backpressure). */
@@ -68,12 +66,8 @@ public final class CommandServer implements AutoCloseable {
   private final CoordinatorSettings settings;
   private final ActorRef<Directory.Command> directory;
   private final Metrics metrics;
-  private final Selector selector;
   private final Queue<Connection> toService = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean wakeupPending = new AtomicBoolean();
-  private volatile boolean running = true;
   private ServerSocketChannel server;
-  private Thread thread;
 
   // Owned by the loop thread.
   private final List<Connection> connections = new ArrayList<>();
@@ -85,15 +79,11 @@ public final class CommandServer implements AutoCloseable {
       CoordinatorSettings settings,
       ActorRef<Directory.Command> directory,
       Metrics metrics) {
+    super("tempocast-command-loop", "the command port");
     this.system = system;
     this.settings = settings;
     this.directory = directory;
     this.metrics = metrics;
-    try {
-      this.selector = Selector.open();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot open a selector for the command port", e);
-    }
   }
 
   /** Listens on the configured address and port; returns where (the port may have been 0). */
@@ -108,56 +98,34 @@ public final class CommandServer implements AutoCloseable {
       throw e;
     }
     server = channel;
-    thread = new Thread(this::run, "tempocast-command-loop");
-    thread.setDaemon(true);
-    thread.start();
+    startLoop();
     return (InetSocketAddress) channel.getLocalAddress();
-  }
-
-  /** Stops listening and closes every command connection. */
-  @Override
-  public void close() {
-    running = false;
-    selector.wakeup();
-  }
-
-  private void wake() {
-    if (wakeupPending.compareAndSet(false, true)) {
-      selector.wakeup();
-    }
   }
 
   // ------------------------------------------------------------------ the loop
 
-  private void run() {
-    while (running) {
-      try {
-        turn();
-      } catch (ClosedSelectorException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        log.error("Command loop: {}", e.toString());
-      }
-    }
+  /** Stops listening and closes every command connection. */
+  @Override
+  void stopped() {
     for (Connection c : List.copyOf(connections)) {
       c.close();
     }
     try {
       server.close();
-      selector.close();
     } catch (IOException e) {
       // stopping anyway
     }
   }
 
-  private void turn() throws IOException {
+  @Override
+  void turn() throws IOException {
     long now = System.currentTimeMillis();
     if (toService.isEmpty()) {
       selector.select(Math.max(1, nextSweep - now));
     } else {
       selector.selectNow();
     }
-    wakeupPending.set(false);
+    woken();
     Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
     while (keys.hasNext()) {
       SelectionKey key = keys.next();

@@ -5,9 +5,7 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +43,7 @@ import tempocast.protocol.Lines;
  * its cursor when the receiver is back). A PING goes out every heartbeat interval however busy the
  * connection; a receiver that sends nothing for heartbeat-timeout is taken as gone.
  */
-public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable {
+public final class DeliveryLoop extends SelectorLoop implements DeliveryLink.Connector {
   private static final Logger log = LoggerFactory.getLogger(DeliveryLoop.class);
 
   private static final ByteString PING = Lines.line(DeliveryCodec.PING);
@@ -62,12 +60,8 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
   private final CoordinatorSettings settings;
   private final Metrics metrics;
   private final long maxQueuedBytes;
-  private final Selector selector;
-  private final Thread thread;
   private final Queue<Connection> toRegister = new ConcurrentLinkedQueue<>();
   private final Queue<Connection> toFlush = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean wakeupPending = new AtomicBoolean();
-  private volatile boolean running = true;
 
   // Owned by the loop thread.
   private final List<Connection> connections = new ArrayList<>();
@@ -85,17 +79,11 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
   }
 
   public DeliveryLoop(CoordinatorSettings settings, Metrics metrics) {
+    super("tempocast-delivery-loop", "delivery connections");
     this.settings = settings;
     this.metrics = metrics;
     this.maxQueuedBytes = settings.deliveryWindowBytes() + NOTICE_ROOM_BYTES;
-    try {
-      this.selector = Selector.open();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot open a selector for delivery connections", e);
-    }
-    this.thread = new Thread(this::run, "tempocast-delivery-loop");
-    thread.setDaemon(true);
-    thread.start();
+    startLoop();
   }
 
   @Override
@@ -113,42 +101,17 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
     return c.up;
   }
 
-  @Override
-  public void close() {
-    running = false;
-    selector.wakeup();
-  }
-
-  private void wake() {
-    if (wakeupPending.compareAndSet(false, true)) {
-      selector.wakeup();
-    }
-  }
-
   // ------------------------------------------------------------------ the loop
 
-  private void run() {
-    while (running) {
-      try {
-        turn();
-      } catch (ClosedSelectorException e) {
-        return;
-      } catch (IOException | RuntimeException e) {
-        // One connection's trouble ends that connection (below); this is the loop's own.
-        log.error("Delivery loop: {}", e.toString());
-      }
-    }
+  @Override
+  void stopped() {
     for (Connection c : List.copyOf(connections)) {
       c.end("the coordinator is stopping");
     }
-    try {
-      selector.close();
-    } catch (IOException e) {
-      // stopping anyway
-    }
   }
 
-  private void turn() throws IOException {
+  @Override
+  void turn() throws IOException {
     long now = System.currentTimeMillis();
     long due = toSweep.isEmpty() ? nextSweep : Math.min(nextSweep, nextProgressSweep);
     long wait = Math.max(1, due - now);
@@ -157,8 +120,7 @@ public final class DeliveryLoop implements DeliveryLink.Connector, AutoCloseable
     } else {
       selector.selectNow();
     }
-    // Cleared before the queues are drained: anything queued from now on wakes the next select.
-    wakeupPending.set(false);
+    woken();
     Connection c;
     while ((c = toRegister.poll()) != null) {
       open(c);

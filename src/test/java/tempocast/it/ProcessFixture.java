@@ -512,11 +512,33 @@ public final class ProcessFixture implements AutoCloseable {
       }
     }
 
+    /** What a process that hangs is doing: its threads' stacks (jcmd), for the failure message. */
+    String threadDump() {
+      Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+      try {
+        Process dump =
+            new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        dump.waitFor(10, TimeUnit.SECONDS);
+        return "\n---- threads of " + name + " (jcmd Thread.print):\n" + out;
+      } catch (IOException | InterruptedException e) {
+        return "\n---- no thread dump of " + name + ": " + e;
+      }
+    }
+
     /** Waits for exit; returns the exit code or fails after timeout. */
     public int awaitExit(Duration timeout) {
       try {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          fail(name + ": did not exit within " + timeout.toMillis() + " ms\n" + describe());
+          fail(
+              name
+                  + ": did not exit within "
+                  + timeout.toMillis()
+                  + " ms\n"
+                  + describe()
+                  + threadDump());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -20,7 +20,11 @@ import org.apache.pekko.util.ByteString;
 final class FakeReceivers implements DeliveryLink.Connector {
   record Sent(String member, int linkId, String lines) {}
 
-  record Link(int linkId, ActorRef<ParticipantSession.Command> session) {}
+  /** {@code ended}: the link broke or was closed; what is sent on it is lost, as for real. */
+  record Link(
+      int linkId,
+      ActorRef<ParticipantSession.Command> session,
+      java.util.concurrent.atomic.AtomicBoolean ended) {}
 
   final TestProbe<Sent> sent;
 
@@ -55,11 +59,16 @@ final class FakeReceivers implements DeliveryLink.Connector {
     if (refused.contains(port)) {
       return CompletableFuture.failedFuture(new ConnectException("Connection refused"));
     }
-    links.put(member, new Link(linkId, events));
+    java.util.concurrent.atomic.AtomicBoolean ended =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    links.put(member, new Link(linkId, events, ended));
     return CompletableFuture.completedFuture(
         new DeliveryLink() {
           @Override
           public void send(ByteString lines) {
+            if (ended.get()) {
+              return; // as on a real connection that ended: what is sent on it is lost
+            }
             String text = withoutOwed(member, lines.utf8String());
             if (text.isEmpty()) {
               return;
@@ -69,7 +78,9 @@ final class FakeReceivers implements DeliveryLink.Connector {
           }
 
           @Override
-          public void close() {}
+          public void close() {
+            ended.set(true);
+          }
         });
   }
 
@@ -106,6 +117,9 @@ final class FakeReceivers implements DeliveryLink.Connector {
 
   void breakLink(String member) {
     Link l = links.get(member);
+    // Broken now: the session hears of it from its mailbox, and a group that writes to the
+    // session directly meanwhile writes into a dead connection, as it would for real.
+    l.ended().set(true);
     l.session().tell(new ParticipantSession.LinkClosed(l.linkId(), "test broke the link"));
   }
 }

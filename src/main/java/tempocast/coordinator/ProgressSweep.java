@@ -30,10 +30,6 @@ public final class ProgressSweep {
     byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(progress);
   }
 
-  boolean isEmpty() {
-    return moves.isEmpty();
-  }
-
   void send() {
     moves.forEach((journal, m) -> journal.tell(new MessageJournal.SaveProgress(m)));
     byGroup.forEach(

@@ -2,17 +2,14 @@ package tempocast.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
 
 /**
- * Splits a byte stream into lines without ever failing: a line longer than the limit becomes one
- * {@link #TOO_LONG} element and the rest of it is skipped up to its line end, after which framing
- * resumes. (Pekko's delimiter framing fails the stream instead, which cancels the socket's read
- * side and resets the connection before an error reply can be written.) Memory per connection stays
- * below one maximal line.
+ * Splits a connection's bytes into lines without ever failing: a line longer than the limit becomes
+ * one {@link #TOO_LONG} element and the rest of it is skipped up to its line end, after which
+ * framing resumes, so the command port can answer it with an error and go on. Memory per connection
+ * stays below one maximal line.
  */
 public final class LineFramer {
   /** Stands for a line over the limit; compare by identity. */
@@ -20,16 +17,7 @@ public final class LineFramer {
 
   private LineFramer() {}
 
-  public static Flow<ByteString, ByteString, NotUsed> lines(int maxLineBytes) {
-    return Flow.of(ByteString.class)
-        .statefulMapConcat(
-            () -> {
-              Splitter splitter = new Splitter(maxLineBytes);
-              return splitter::split;
-            });
-  }
-
-  /** The framing itself, for one connection's bytes in the order they arrive. */
+  /** One connection's framing state, fed its bytes in the order they arrive. */
   public static final class Splitter {
     private final int maxLineBytes;
     private final ByteStringBuilder partial = new ByteStringBuilder();

@@ -17,7 +17,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import tempocast.journal.EndedMembership;
 import tempocast.journal.GroupRecord;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MembershipRecord;
@@ -26,7 +25,6 @@ import tempocast.journal.ParticipantRecord;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.Names;
 import tempocast.protocol.Reply;
-import tempocast.protocol.StoredMessage;
 
 /**
  * The coordinator's names: one {@link GroupManager} per group and per inbox, one {@link
@@ -128,16 +126,12 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     r.memberships().forEach(m -> targets.add(m.target()));
     targets.addAll(tdByGroup.keySet());
     targets.add(Names.DEFAULT_GROUP);
-    Map<String, List<MembershipRecord>> byTarget = new HashMap<>();
-    r.memberships()
-        .forEach(m -> byTarget.computeIfAbsent(m.target(), t -> new ArrayList<>()).add(m));
-    Map<String, List<EndedMembership>> endedByTarget = new HashMap<>();
-    r.ended()
-        .forEach(e -> endedByTarget.computeIfAbsent(e.target(), t -> new ArrayList<>()).add(e));
+    Set<String> withMembers = new TreeSet<>();
+    r.memberships().forEach(m -> withMembers.add(m.target()));
     for (String t : targets) {
       if (!Names.isInbox(t)
           && !tdByGroup.containsKey(t)
-          && !byTarget.containsKey(t)
+          && !withMembers.contains(t)
           && !t.equals(Names.DEFAULT_GROUP)) {
         retiredSeqs.put(t, r.lastSeqByTarget().get(t)); // a removed group
         continue;
@@ -147,14 +141,10 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
         tdByGroup.put(t, defaultTd);
         context.journal().tell(new MessageJournal.SaveGroup(new GroupRecord(t, defaultTd), null));
       }
+      // Each manager loads the rest of its state itself (members, ended memberships, the
+      // message IDs of its latest messages), holding its commands until it has.
       spawnManager(
-          new GroupManager.Setup(
-              t,
-              Names.isInbox(t) ? defaultTd : tdByGroup.get(t),
-              r.lastSeqByTarget().getOrDefault(t, 0L),
-              byTarget.getOrDefault(t, List.of()),
-              endedByTarget.getOrDefault(t, List.of()),
-              r.recentByTarget().getOrDefault(t, List.of())));
+          new GroupManager.Setup(t, Names.isInbox(t) ? defaultTd : tdByGroup.get(t), null));
     }
     for (ParticipantRecord p : r.participants()) {
       List<ParticipantSession.Recovered> subs = new ArrayList<>();
@@ -207,8 +197,7 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     if (ref == null) {
       ref =
           spawnManager(
-              new GroupManager.Setup(
-                  target, tdOf(target), 0L, List.of(), List.of(), List.<StoredMessage>of()));
+              new GroupManager.Setup(target, tdOf(target), JournalStore.TargetState.empty(0)));
     }
     return ref;
   }
@@ -446,9 +435,7 @@ public final class Directory extends AbstractBehavior<Directory.Command> {
     long td = c.tdMillis() < 0 ? context.settings().td().toMillis() : c.tdMillis();
     tdByGroup.put(c.group(), td);
     long lastSeq = retiredSeqs.getOrDefault(c.group(), 0L);
-    spawnManager(
-        new GroupManager.Setup(
-            c.group(), td, lastSeq, List.of(), List.of(), List.<StoredMessage>of()));
+    spawnManager(new GroupManager.Setup(c.group(), td, JournalStore.TargetState.empty(lastSeq)));
     getContext()
         .ask(
             MessageJournal.Saved.class,

@@ -1,6 +1,7 @@
 package tempocast.coordinator;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.util.ByteString;
 import tempocast.journal.EndedMembership;
+import tempocast.journal.JournalStore;
 import tempocast.journal.MembershipRecord;
 import tempocast.journal.MessageJournal;
 import tempocast.metrics.Metrics;
@@ -187,18 +189,83 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     }
   }
 
-  /** What a group is given at start: its record, its state from the journal, its neighbours. */
-  public record Setup(
-      String target,
-      long tdMillis,
-      long lastSeq,
-      List<MembershipRecord> members,
-      List<EndedMembership> ended,
-      List<StoredMessage> recent) {}
+  /**
+   * What a group is given at start: its name and td, and its state if the directory knows it (a
+   * group just created, an inbox just opened); null, and the manager loads it from the journal,
+   * holding every command until it has.
+   */
+  public record Setup(String target, long tdMillis, JournalStore.TargetState known) {}
+
+  /** Commands held while the state loads; past this, senders' asks time out instead. */
+  static final int LOADING_STASH = 10_000;
+
+  static final Duration RELOAD_DELAY = Duration.ofSeconds(1);
+
+  private record Loaded(MessageJournal.TargetLoaded loaded) implements Command {}
+
+  private enum Reload implements Command {
+    INSTANCE
+  }
 
   public static Behavior<Command> create(
       Setup setup, ActorRef<Directory.Command> directory, ParticipantSession.Context context) {
-    return Behaviors.setup(ctx -> new GroupManager(ctx, setup, directory, context));
+    if (setup.known() != null) {
+      return Behaviors.setup(
+          ctx -> new GroupManager(ctx, setup, setup.known(), directory, context));
+    }
+    return Behaviors.withStash(
+        LOADING_STASH,
+        stash ->
+            Behaviors.setup(
+                ctx ->
+                    Behaviors.withTimers(
+                        timers -> {
+                          ActorRef<MessageJournal.TargetLoaded> loaded =
+                              ctx.messageAdapter(MessageJournal.TargetLoaded.class, Loaded::new);
+                          context
+                              .journal()
+                              .tell(new MessageJournal.LoadTarget(setup.target(), loaded));
+                          return Behaviors.receive(Command.class)
+                              .onMessage(
+                                  Loaded.class,
+                                  l -> {
+                                    if (l.loaded().state() == null) {
+                                      // The store failed this read; try again rather than serve
+                                      // the group without its members or its order.
+                                      timers.startSingleTimer(Reload.INSTANCE, RELOAD_DELAY);
+                                      return Behaviors.same();
+                                    }
+                                    return stash.unstashAll(
+                                        new GroupManager(
+                                            ctx, setup, l.loaded().state(), directory, context));
+                                  })
+                              .onMessageEquals(
+                                  Reload.INSTANCE,
+                                  () -> {
+                                    context
+                                        .journal()
+                                        .tell(
+                                            new MessageJournal.LoadTarget(setup.target(), loaded));
+                                    return Behaviors.same();
+                                  })
+                              .onMessage(
+                                  Command.class,
+                                  c -> {
+                                    if (stash.isFull()) {
+                                      ctx.getLog()
+                                          .warn(
+                                              "{} is still loading and holds {} commands: dropped"
+                                                  + " {}",
+                                              setup.target(),
+                                              LOADING_STASH,
+                                              c.getClass().getSimpleName());
+                                    } else {
+                                      stash.stash(c);
+                                    }
+                                    return Behaviors.same();
+                                  })
+                              .build();
+                        })));
   }
 
   private final String target;
@@ -228,27 +295,28 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private GroupManager(
       ActorContext<Command> ctx,
       Setup setup,
+      JournalStore.TargetState state,
       ActorRef<Directory.Command> directory,
       ParticipantSession.Context context) {
     super(ctx);
     this.target = setup.target();
     this.inbox = Names.isInbox(target);
     this.tdMillis = setup.tdMillis();
-    this.lastSeq = setup.lastSeq();
+    this.lastSeq = state.lastSeq();
     this.directory = directory;
     this.context = context;
     this.journal = context.journal();
     this.clock = context.clock();
     this.journalAdapter = ctx.messageAdapter(MessageJournal.AppendResult.class, Journaled::new);
     this.meters = context.metrics().group(target);
-    for (MembershipRecord m : setup.members()) {
+    for (MembershipRecord m : state.memberships()) {
       Member member = new Member(m.joinSeq(), null);
       member.acked = m.cursor();
       members.put(m.member(), member);
     }
-    ended.addAll(setup.ended());
+    ended.addAll(state.ended());
     // A sender whose MSEND got no answer before the coordinator stopped sends it again.
-    for (StoredMessage msg : setup.recent()) {
+    for (StoredMessage msg : state.recent()) {
       if (msg.msgId() != null) {
         rememberId(msg.sender(), msg.msgId(), msg.seq());
       }

@@ -12,18 +12,32 @@ import tempocast.protocol.StoredMessage;
 public interface JournalStore extends AutoCloseable {
 
   /**
-   * Everything needed to resume after a restart; {@code recentByTarget} holds each target's latest
-   * messages, whose message IDs let a retried MSEND be recognised across the restart.
+   * What the coordinator's directory needs at start-up to name everything again: the groups, every
+   * target's last sequence number, the participants and their memberships. Each group and inbox
+   * loads the rest of its own state ({@link #loadTarget}) when its manager starts.
    */
   record Snapshot(
       List<GroupRecord> groups,
       Map<String, Long> lastSeqByTarget,
       List<ParticipantRecord> participants,
+      List<MembershipRecord> memberships) {
+    public static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), List.of(), List.of());
+  }
+
+  /**
+   * What one group or inbox resumes from: its last sequence number, its current and ended
+   * memberships, and its latest messages, whose message IDs let a retried MSEND be recognised
+   * across a restart.
+   */
+  record TargetState(
+      long lastSeq,
       List<MembershipRecord> memberships,
       List<EndedMembership> ended,
-      Map<String, List<StoredMessage>> recentByTarget) {
-    public static final Snapshot EMPTY =
-        new Snapshot(List.of(), Map.of(), List.of(), List.of(), List.of(), Map.of());
+      List<StoredMessage> recent) {
+    /** A target that has nothing stored but, if it was removed before, its last seq. */
+    public static TargetState empty(long lastSeq) {
+      return new TargetState(lastSeq, List.of(), List.of(), List.of());
+    }
   }
 
   /**
@@ -34,6 +48,9 @@ public interface JournalStore extends AutoCloseable {
   record ReadResult(List<StoredMessage> messages, long upTo) {}
 
   Snapshot load();
+
+  /** Reads one target's state; memberships and ended memberships in member order. */
+  TargetState loadTarget(String target);
 
   /** Stores the batch atomically; with {@code sync} it is on disk (fsync) before returning. */
   void append(List<StoredMessage> batch, boolean sync);

@@ -68,6 +68,12 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     }
   }
 
+  /** A group's or inbox's manager, starting, reads its own state. */
+  public record LoadTarget(String target, ActorRef<TargetLoaded> replyTo) implements Command {}
+
+  /** {@code state} null when the store could not be read: {@code error} says why. */
+  public record TargetLoaded(JournalStore.TargetState state, String error) {}
+
   /** Writes a record; {@code replyTo} may be null when nobody waits. */
   public record SaveGroup(GroupRecord group, ActorRef<Saved> replyTo) implements Command {}
 
@@ -221,6 +227,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
         .onMessage(Append.class, this::onAppend)
         .onMessageEquals(Flush.INSTANCE, this::onFlush)
         .onMessage(Read.class, this::onRead)
+        .onMessage(LoadTarget.class, this::onLoadTarget)
         .onMessage(SaveGroup.class, this::onSaveGroup)
         .onMessage(RemoveGroup.class, this::onRemoveGroup)
         .onMessage(SaveParticipant.class, this::onSaveParticipant)
@@ -345,6 +352,17 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
       throw e;
     }
     r.replyTo().tell(result);
+    return this;
+  }
+
+  private Behavior<Command> onLoadTarget(LoadTarget l) {
+    flush();
+    try {
+      l.replyTo().tell(new TargetLoaded(store.loadTarget(l.target()), null));
+    } catch (StoreException e) {
+      getContext().getLog().error("Loading {} failed: {}", l.target(), e.getMessage());
+      l.replyTo().tell(new TargetLoaded(null, e.getMessage()));
+    }
     return this;
   }
 

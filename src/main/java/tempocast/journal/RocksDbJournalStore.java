@@ -162,14 +162,10 @@ public final class RocksDbJournalStore implements JournalStore {
     List<GroupRecord> groups = new ArrayList<>();
     List<ParticipantRecord> participants = new ArrayList<>();
     List<MembershipRecord> memberships = new ArrayList<>();
-    List<EndedMembership> ended = new ArrayList<>();
     try (RocksIterator it = db().newIterator()) {
       for (it.seek(new byte[] {'G'}); it.isValid() && it.key()[0] == 'G'; it.next()) {
         String group = new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8);
         lastSeqByGroup.put(group, ByteBuffer.wrap(it.value()).getLong());
-      }
-      for (it.seek(new byte[] {'H'}); it.isValid() && it.key()[0] == 'H'; it.next()) {
-        ended.add(decodeEnded(it.key(), it.value()));
       }
       for (it.seek(new byte[] {'P'}); it.isValid() && it.key()[0] == 'P'; it.next()) {
         participants.add(decodeParticipant(it.key(), it.value()));
@@ -181,26 +177,45 @@ public final class RocksDbJournalStore implements JournalStore {
                 new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8), b.getLong()));
       }
       for (it.seek(new byte[] {'V'}); it.isValid() && it.key()[0] == 'V'; it.next()) {
-        String[] tm = targetAndMember(it.key());
-        ByteBuffer b = versioned(it.value());
-        memberships.add(new MembershipRecord(tm[0], tm[1], b.getLong(), b.getLong()));
+        memberships.add(decodeMembership(it.key(), it.value()));
       }
       it.status();
     } catch (RocksDBException e) {
       throw new StoreException(openFailure(dir, e), e);
     }
-    Map<String, List<StoredMessage>> recent = new HashMap<>();
-    for (Map.Entry<String, Long> g : lastSeqByGroup.entrySet()) {
-      long from = Math.max(1, g.getValue() - RECENT_ON_LOAD + 1);
-      recent.put(g.getKey(), read(g.getKey(), from, Long.MIN_VALUE, RECENT_ON_LOAD).messages());
-    }
     return new Snapshot(
         List.copyOf(groups),
         Map.copyOf(lastSeqByGroup),
         List.copyOf(participants),
+        List.copyOf(memberships));
+  }
+
+  @Override
+  public TargetState loadTarget(String target) {
+    List<MembershipRecord> memberships = new ArrayList<>();
+    List<EndedMembership> ended = new ArrayList<>();
+    long lastSeq;
+    try (RocksIterator it = db().newIterator()) {
+      byte[] last = db().get(groupKey(target));
+      lastSeq = last == null ? 0 : ByteBuffer.wrap(last).getLong();
+      byte[] current = groupPrefix('V', target);
+      for (it.seek(current); it.isValid() && hasPrefix(it.key(), current); it.next()) {
+        memberships.add(decodeMembership(it.key(), it.value()));
+      }
+      byte[] past = groupPrefix('H', target);
+      for (it.seek(past); it.isValid() && hasPrefix(it.key(), past); it.next()) {
+        ended.add(decodeEnded(it.key(), it.value()));
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new StoreException("cannot read group " + target + ": " + e.getMessage(), e);
+    }
+    long from = Math.max(1, lastSeq - RECENT_ON_LOAD + 1);
+    return new TargetState(
+        lastSeq,
         List.copyOf(memberships),
         List.copyOf(ended),
-        Map.copyOf(recent));
+        read(target, from, Long.MIN_VALUE, RECENT_ON_LOAD).messages());
   }
 
   /**
@@ -641,6 +656,12 @@ public final class RocksDbJournalStore implements JournalStore {
 
   private static byte[] encodeMembership(MembershipRecord m) {
     return ByteBuffer.allocate(17).put(VERSION).putLong(m.joinSeq()).putLong(m.cursor()).array();
+  }
+
+  private static MembershipRecord decodeMembership(byte[] key, byte[] value) {
+    String[] tm = targetAndMember(key);
+    ByteBuffer b = versioned(value);
+    return new MembershipRecord(tm[0], tm[1], b.getLong(), b.getLong());
   }
 
   private static EndedMembership decodeEnded(byte[] key, byte[] value) {

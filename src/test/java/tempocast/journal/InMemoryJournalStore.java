@@ -81,25 +81,36 @@ public class InMemoryJournalStore implements JournalStore {
 
   @Override
   public synchronized Snapshot load() {
-    List<EndedMembership> endedList = new ArrayList<>();
-    ended.forEach(
-        (k, endSeq) ->
-            endedList.add(
-                new EndedMembership(k.tm().target(), k.tm().member(), k.joinSeq(), endSeq)));
-    Map<String, List<StoredMessage>> recent = new HashMap<>();
-    for (Map.Entry<String, Long> g : lastSeq.entrySet()) {
-      long from = Math.max(1, g.getValue() - RocksDbJournalStore.RECENT_ON_LOAD + 1);
-      recent.put(
-          g.getKey(),
-          read(g.getKey(), from, Long.MIN_VALUE, RocksDbJournalStore.RECENT_ON_LOAD).messages());
-    }
     return new Snapshot(
         List.copyOf(groups.values()),
         Map.copyOf(lastSeq),
         List.copyOf(participants.values()),
-        List.copyOf(memberships.values()),
+        List.copyOf(memberships.values()));
+  }
+
+  @Override
+  public synchronized TargetState loadTarget(String target) {
+    List<MembershipRecord> current = new ArrayList<>();
+    memberships.forEach(
+        (k, m) -> {
+          if (k.target().equals(target)) {
+            current.add(m);
+          }
+        });
+    List<EndedMembership> endedList = new ArrayList<>();
+    ended.forEach(
+        (k, endSeq) -> {
+          if (k.tm().target().equals(target)) {
+            endedList.add(new EndedMembership(target, k.tm().member(), k.joinSeq(), endSeq));
+          }
+        });
+    long last = lastSeq.getOrDefault(target, 0L);
+    long from = Math.max(1, last - RocksDbJournalStore.RECENT_ON_LOAD + 1);
+    return new TargetState(
+        last,
+        List.copyOf(current),
         List.copyOf(endedList),
-        Map.copyOf(recent));
+        read(target, from, Long.MIN_VALUE, RocksDbJournalStore.RECENT_ON_LOAD).messages());
   }
 
   @Override

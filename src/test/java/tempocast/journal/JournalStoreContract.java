@@ -194,7 +194,7 @@ abstract class JournalStoreContract {
     assertEquals(-1, store.deliveredAt("main", "bob", 1, 2));
     assertEquals(
         List.of(new EndedMembership("main", "dave", 0, 3)),
-        store.load().ended(),
+        store.loadTarget("main").ended(),
         "carol ended at 1, pruned");
     assertFalse(
         store.expiredByMarker("main", "erin", 3, 120), "older than all that is left: pruned");
@@ -202,7 +202,7 @@ abstract class JournalStoreContract {
 
     assertEquals(2, store.prune("main", 4, 1_000)); // nothing left: every marker goes
     assertFalse(store.expiredByMarker("main", "frank", 3, 340));
-    assertEquals(List.of(), store.load().ended());
+    assertEquals(List.of(), store.loadTarget("main").ended());
     assertEquals(List.of(bob), store.load().memberships());
   }
 
@@ -244,7 +244,8 @@ abstract class JournalStoreContract {
     store.endMembership(new MembershipRecord("main", "bob", 1, 1), 4, false);
     var snap = store.load();
     assertEquals(List.of(alice.withCursor(3)), snap.memberships());
-    assertEquals(List.of(new EndedMembership("main", "bob", 1, 4)), snap.ended());
+    assertEquals(
+        List.of(new EndedMembership("main", "bob", 1, 4)), store.loadTarget("main").ended());
   }
 
   @Test
@@ -266,9 +267,9 @@ abstract class JournalStoreContract {
     var snap = store.load();
     assertEquals(List.of(new GroupRecord("main", 30_000)), snap.groups());
     assertEquals(List.of(new MembershipRecord("main", "alice", 0, 1)), snap.memberships());
-    assertEquals(List.of(), snap.ended());
+    assertEquals(List.of(), store.loadTarget("team").ended());
     assertEquals(2L, snap.lastSeqByTarget().get("team"));
-    assertEquals(List.of(), snap.recentByTarget().get("team"));
+    assertEquals(JournalStore.TargetState.empty(2), store.loadTarget("team"));
     assertNull(store.message("team", 1));
     var r = store.read("team", 1, Long.MIN_VALUE, 10);
     assertEquals(List.of(), seqs(r));
@@ -324,18 +325,30 @@ abstract class JournalStoreContract {
             "zeta/m",
             "é/m"),
         snap.memberships().stream().map(m -> m.target() + "/" + m.member()).toList());
-    assertEquals(List.of(2L, 5L), snap.ended().stream().map(EndedMembership::joinSeq).toList());
+    assertEquals(
+        List.of(2L, 5L),
+        store.loadTarget("main").ended().stream().map(EndedMembership::joinSeq).toList());
   }
 
   @Test
-  void loadHoldsEachTargetsRecentMessages() {
+  void aTargetLoadsItsRecentMessagesAndOnlyItsOwnMemberships() {
     store.append(List.of(msg("main", 1, 100), msg("@bob", 1, 100), msg("main", 2, 200)), false);
+    store.putMembership(new MembershipRecord("main", "alice", 0, 2), false);
+    store.putMembership(new MembershipRecord("mainly", "alice", 0, 0), false);
+    store.putMembership(new MembershipRecord("@bob", "bob", 0, 1), false);
+    store.endMembership(new MembershipRecord("main", "carol", 0, 1), 2, false);
+    store.endMembership(new MembershipRecord("mainly", "carol", 0, 0), 0, false);
     var snap = store.load();
     assertEquals(2L, snap.lastSeqByTarget().get("main"));
     assertEquals(1L, snap.lastSeqByTarget().get("@bob"));
-    assertEquals(List.of(1L, 2L), seqs(snap.recentByTarget().get("main")));
-    assertEquals("id2", snap.recentByTarget().get("main").get(1).msgId());
-    assertEquals(List.of(1L), seqs(snap.recentByTarget().get("@bob")));
+    var main = store.loadTarget("main");
+    assertEquals(2L, main.lastSeq());
+    assertEquals(List.of(1L, 2L), seqs(main.recent()));
+    assertEquals("id2", main.recent().get(1).msgId());
+    assertEquals(List.of(new MembershipRecord("main", "alice", 0, 2)), main.memberships());
+    assertEquals(List.of(new EndedMembership("main", "carol", 0, 2)), main.ended());
+    assertEquals(List.of(1L), seqs(store.loadTarget("@bob").recent()));
+    assertEquals(JournalStore.TargetState.empty(0), store.loadTarget("nothing"));
   }
 
   @Test
@@ -370,9 +383,9 @@ abstract class JournalStoreContract {
     assertEquals(List.of(new GroupRecord("main", 30_000)), snap.groups());
     assertEquals(List.of(bob), snap.participants());
     assertEquals(List.of(new MembershipRecord("main", "bob", 1, 2)), snap.memberships());
-    assertEquals(List.of(new EndedMembership("main", "alice", 0, 2)), snap.ended());
     assertEquals(
-        List.of(2L), snap.recentByTarget().get("main").stream().map(StoredMessage::seq).toList());
+        List.of(new EndedMembership("main", "alice", 0, 2)), store.loadTarget("main").ended());
+    assertEquals(List.of(2L), seqs(store.loadTarget("main").recent()));
     var r = store.read("main", 1, Long.MIN_VALUE, 10);
     assertEquals(List.of(2L), seqs(r));
     assertEquals(2, r.upTo());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -51,8 +50,7 @@ class MessageJournalMembershipEndTest {
                 new MessageJournal.Settings(
                     Duration.ofSeconds(60), Duration.ofHours(1), false, 1000),
                 store,
-                new JournalStore.Snapshot(
-                    List.of(), Map.of(), List.of(), List.of(), List.of(), Map.of()),
+                JournalStore.Snapshot.EMPTY,
                 Clock.systemUTC()));
     TestProbe<MessageJournal.Saved> saved = kit.createTestProbe();
     MembershipRecord joined = new MembershipRecord("team", "bob", 0, 0);

@@ -44,9 +44,7 @@ class MessageJournalPruneTest {
                 List.of(),
                 Map.of(),
                 members,
-                members.stream().map(p -> new MembershipRecord("main", p.id(), 0, 0)).toList(),
-                List.of(),
-                Map.of()),
+                members.stream().map(p -> new MembershipRecord("main", p.id(), 0, 0)).toList()),
             clock));
   }
 

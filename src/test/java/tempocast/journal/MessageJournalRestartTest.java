@@ -62,6 +62,11 @@ class MessageJournalRestartTest {
     }
 
     @Override
+    public TargetState loadTarget(String target) {
+      return real.loadTarget(target);
+    }
+
+    @Override
     public void append(List<StoredMessage> batch, boolean sync) {
       RuntimeException e =
           nextAppend; // for this call: one set while this call waits is for the next

@@ -21,6 +21,7 @@ import tempocast.coordinator.CoordinatorSettings;
 import tempocast.coordinator.DeliveryLoop;
 import tempocast.coordinator.Directory;
 import tempocast.coordinator.ParticipantSession;
+import tempocast.coordinator.Publishers;
 import tempocast.http.HttpServer;
 import tempocast.http.Monitor;
 import tempocast.journal.JournalStore;
@@ -56,6 +57,7 @@ public final class CoordinatorMain {
             : Metrics.disabled();
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     DeliveryLoop deliveryLoop = new DeliveryLoop(settings, metrics);
+    Publishers publishers = new Publishers();
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.setup(
@@ -78,7 +80,12 @@ public final class CoordinatorMain {
                       ctx.spawn(
                           Directory.create(
                               new ParticipantSession.Context(
-                                  settings, journal, deliveryLoop, Clock.systemUTC(), metrics),
+                                  settings,
+                                  journal,
+                                  deliveryLoop,
+                                  Clock.systemUTC(),
+                                  metrics,
+                                  publishers),
                               recovered),
                           "directory");
                   CompletionStage<String> http =
@@ -86,7 +93,7 @@ public final class CoordinatorMain {
                           ? startHttp(ctx.getSystem(), settings, directory, journal, metrics, ctx)
                           : CompletableFuture.completedFuture(null);
                   CommandServer commands =
-                      new CommandServer(ctx.getSystem(), settings, directory, metrics);
+                      new CommandServer(ctx.getSystem(), settings, directory, publishers, metrics);
                   http.thenApply(
                           httpLine -> {
                             try {

@@ -65,6 +65,7 @@ public final class CommandServer extends SelectorLoop {
   private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
   private final ActorRef<Directory.Command> directory;
+  private final Publishers publishers;
   private final Metrics metrics;
   private final Queue<Connection> toService = new ConcurrentLinkedQueue<>();
   private ServerSocketChannel server;
@@ -78,11 +79,13 @@ public final class CommandServer extends SelectorLoop {
       ActorSystem<?> system,
       CoordinatorSettings settings,
       ActorRef<Directory.Command> directory,
+      Publishers publishers,
       Metrics metrics) {
     super("tempocast-command-loop", "the command port");
     this.system = system;
     this.settings = settings;
     this.directory = directory;
+    this.publishers = publishers;
     this.metrics = metrics;
   }
 
@@ -416,6 +419,21 @@ public final class CommandServer extends SelectorLoop {
       ClientCommand.MSend s,
       Directory.Caller caller,
       Map<String, ActorRef<GroupManager.Command>> knownGroups) {
+    Publishers.Publisher direct = publishers.get(s.group());
+    if (direct != null) {
+      // Sequenced here, under the manager's lock, and handed to the journal, which answers. No
+      // timeout: the journal answers every append, stored or refused, also when it restarts.
+      CompletableFuture<Reply> answer = new CompletableFuture<>();
+      if (direct.publish(s.member(), caller.credential(), s.msgId(), s.text(), answer::complete)) {
+        return answer.thenComposeAsync(
+            reply ->
+                isNotMember(reply)
+                    // the directory says whether it is registered at all
+                    ? ask(directory, r -> new Directory.Handle(s, caller, r))
+                    : done(reply),
+            IN_PLACE);
+      }
+    }
     ActorRef<GroupManager.Command> known = knownGroups.get(s.group());
     if (known != null) {
       return ask(

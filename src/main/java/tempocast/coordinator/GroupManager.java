@@ -10,8 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -35,7 +37,8 @@ import tempocast.protocol.StoredMessage;
  * every member's session. It tells members when others join, leave, go offline or come back, and a
  * sender when its message has reached every recipient.
  */
-public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
+public final class GroupManager extends AbstractBehavior<GroupManager.Command>
+    implements Publishers.Publisher {
 
   public sealed interface Command {}
 
@@ -282,7 +285,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
   private final Map<String, Map<String, Long>> recentIds = new HashMap<>();
 
   /** Senders waiting for their message to be stored, by seq. */
-  private final TreeMap<Long, List<ActorRef<Reply>>> waiting = new TreeMap<>();
+  private final TreeMap<Long, List<Consumer<Reply>>> waiting = new TreeMap<>();
+
+  private boolean stopped;
 
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
@@ -322,73 +327,110 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       }
       lastTimestamp = Math.max(lastTimestamp, msg.timestamp());
     }
+    if (!inbox) {
+      context.publishers().register(target, this);
+    }
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Publish.class, this::onPublish)
-        .onMessage(PublishFrom.class, this::onPublishFrom)
-        .onMessage(Journaled.class, this::onJournaled)
-        .onMessage(Progress.class, this::onProgress)
-        .onMessage(ProgressBatch.class, this::onProgressBatch)
-        .onMessage(Join.class, this::onJoin)
-        .onMessage(Leave.class, this::onLeave)
-        .onMessage(MembershipStored.class, this::onMembershipStored)
-        .onMessage(Bind.class, this::onBind)
-        .onMessage(Presence.class, this::onPresence)
-        .onMessage(Expired.class, this::onExpired)
-        .onMessage(GetInfo.class, this::onGetInfo)
+        .onMessage(Publish.class, locked(this::onPublish))
+        .onMessage(PublishFrom.class, locked(this::onPublishFrom))
+        .onMessage(Journaled.class, locked(this::onJournaled))
+        .onMessage(Progress.class, locked(this::onProgress))
+        .onMessage(ProgressBatch.class, locked(this::onProgressBatch))
+        .onMessage(Join.class, locked(this::onJoin))
+        .onMessage(Leave.class, locked(this::onLeave))
+        .onMessage(MembershipStored.class, locked(this::onMembershipStored))
+        .onMessage(Bind.class, locked(this::onBind))
+        .onMessage(Presence.class, locked(this::onPresence))
+        .onMessage(Expired.class, locked(this::onExpired))
+        .onMessage(GetInfo.class, locked(this::onGetInfo))
         .onMessage(
             GetSize.class,
-            g -> {
-              g.replyTo().tell(new Size(members.size(), lastSeq));
-              return this;
-            })
-        .onMessage(ListMembers.class, this::onListMembers)
-        .onMessage(Status.class, this::onStatus)
-        .onMessage(GetSnapshot.class, this::onGetSnapshot)
+            locked(
+                g -> {
+                  g.replyTo().tell(new Size(members.size(), lastSeq));
+                  return this;
+                }))
+        .onMessage(ListMembers.class, locked(this::onListMembers))
+        .onMessage(Status.class, locked(this::onStatus))
+        .onMessage(GetSnapshot.class, locked(this::onGetSnapshot))
+        .onSignal(PostStop.class, s -> onPostStop())
         .build();
+  }
+
+  /**
+   * Every handler runs under the manager's lock, which {@link #publish} from the command port's
+   * thread takes too: the group's state has one owner at a time, held for microseconds, never
+   * across a wait. Lock order: a manager's lock, then a session's (the fan-out), never the other
+   * way.
+   */
+  private <M> org.apache.pekko.japi.function.Function<M, Behavior<Command>> locked(
+      org.apache.pekko.japi.function.Function<M, Behavior<Command>> handler) {
+    return m -> {
+      synchronized (this) {
+        return handler.apply(m);
+      }
+    };
+  }
+
+  private synchronized Behavior<Command> onPostStop() {
+    stopped = true;
+    context.publishers().unregister(target, this);
+    return this;
+  }
+
+  @Override
+  public synchronized boolean publish(
+      String member, String credential, String msgId, byte[] text, Consumer<Reply> answer) {
+    if (stopped) {
+      return false;
+    }
+    publish(new Publish(member, credential, msgId, text, null), answer);
+    return true;
   }
 
   // ------------------------------------------------------------------ messages
 
   private Behavior<Command> onPublish(Publish p) {
+    publish(p, p.replyTo()::tell);
+    return this;
+  }
+
+  private void publish(Publish p, Consumer<Reply> answer) {
     Member m = members.get(p.member());
     if (m == null) {
-      p.replyTo()
-          .tell(
-              new Reply.Error(
-                  Reply.ErrorCode.NOT_MEMBER,
-                  p.member() + " is not a member of group " + target + ": JOIN it first"));
+      answer.accept(
+          new Reply.Error(
+              Reply.ErrorCode.NOT_MEMBER,
+              p.member() + " is not a member of group " + target + ": JOIN it first"));
     } else if (!m.admits(p.credential())) {
-      p.replyTo().tell(forbidden(p.member()));
+      answer.accept(forbidden(p.member()));
     } else if (!m.present) {
-      p.replyTo()
-          .tell(
-              new Reply.Error(
-                  Reply.ErrorCode.NOT_ONLINE, p.member() + " is offline: RECONNECT first"));
+      answer.accept(
+          new Reply.Error(Reply.ErrorCode.NOT_ONLINE, p.member() + " is offline: RECONNECT first"));
     } else {
-      store(p.member(), p.msgId(), p.text(), p.replyTo());
+      store(p.member(), p.msgId(), p.text(), answer);
     }
-    return this;
   }
 
   private Behavior<Command> onPublishFrom(PublishFrom p) {
-    store(p.member(), p.msgId(), p.text(), p.replyTo());
+    store(p.member(), p.msgId(), p.text(), p.replyTo()::tell);
     return this;
   }
 
-  private void store(String sender, String msgId, byte[] text, ActorRef<Reply> replyTo) {
+  private void store(String sender, String msgId, byte[] text, Consumer<Reply> answer) {
     if (msgId != null) {
       Map<String, Long> ids = recentIds.get(sender);
       Long seen = ids == null ? null : ids.get(msgId);
       if (seen != null) {
-        List<ActorRef<Reply>> stillWaiting = waiting.get(seen);
+        List<Consumer<Reply>> stillWaiting = waiting.get(seen);
         if (stillWaiting != null) {
-          stillWaiting.add(replyTo);
+          stillWaiting.add(answer);
         } else {
-          replyTo.tell(new Reply.Sent(target, seen)); // a retry of a stored message
+          answer.accept(new Reply.Sent(target, seen)); // a retry of a stored message
         }
         return;
       }
@@ -403,7 +445,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
     // The journal answers this sender itself once stored; retries of it that arrive meanwhile
     // wait here.
     waiting.put(seq, new ArrayList<>(1));
-    journal.tell(new MessageJournal.Append(msg, journalAdapter, replyTo));
+    journal.tell(new MessageJournal.Append(msg, journalAdapter, answer));
   }
 
   private void rememberId(String sender, String msgId, long seq) {
@@ -428,9 +470,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       for (StoredMessage msg : msgs) {
         lines.add(msg.deliveryLine());
         Reply ok = new Reply.Sent(target, msg.seq());
-        List<ActorRef<Reply>> w = waiting.remove(msg.seq());
+        List<Consumer<Reply>> w = waiting.remove(msg.seq());
         if (w != null) {
-          w.forEach(r -> r.tell(ok));
+          w.forEach(r -> r.accept(ok));
         }
         awaitDelivery(msg);
       }
@@ -448,9 +490,9 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command> {
       Reply error =
           new Reply.Error(Reply.ErrorCode.STORAGE, "the message was not stored: " + f.reason());
       for (StoredMessage msg : f.messages()) {
-        List<ActorRef<Reply>> w = waiting.remove(msg.seq());
+        List<Consumer<Reply>> w = waiting.remove(msg.seq());
         if (w != null) {
-          w.forEach(r -> r.tell(error));
+          w.forEach(r -> r.accept(error));
         }
         Map<String, Long> ids = recentIds.get(msg.sender());
         if (ids != null && msg.msgId() != null) {

@@ -155,20 +155,24 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       long tdMillis,
       ActorRef<GroupManager.Command> manager) {}
 
-  /** What every session shares: settings, the journal, the connector, the clock, the metrics. */
+  /**
+   * What every session and group shares: settings, the journal, the connector, the clock, the
+   * metrics, and where groups offer the command port their direct path.
+   */
   public record Context(
       CoordinatorSettings settings,
       ActorRef<MessageJournal.Command> journal,
       DeliveryLink.Connector connector,
       Clock clock,
-      Metrics metrics) {
-    /** With metrics off. */
+      Metrics metrics,
+      Publishers publishers) {
+    /** With metrics off, and a register of publishers of its own. */
     public Context(
         CoordinatorSettings settings,
         ActorRef<MessageJournal.Command> journal,
         DeliveryLink.Connector connector,
         Clock clock) {
-      this(settings, journal, connector, clock, Metrics.disabled());
+      this(settings, journal, connector, clock, Metrics.disabled(), new Publishers());
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -30,14 +31,14 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
 
   public sealed interface Command {}
 
-  /** Stores a message; the reply goes to {@code replyTo} once the batch it joined is written. */
   /**
-   * Stores {@code message}, then tells {@code replyTo} (its group) and, after it, {@code sender}
-   * (the command that sent it, or null): the sender's answer leaves from here, one hop sooner than
-   * through the group, and the group hears first, so nothing the sender does next overtakes it.
+   * Stores {@code message}, then tells {@code replyTo} (its group) and, after it, answers {@code
+   * sender} (the command that sent it, or null) on the journal's thread: the sender's answer leaves
+   * from here, one hop sooner than through the group, and the group hears first, so nothing the
+   * sender does next overtakes it.
    */
   public record Append(
-      StoredMessage message, ActorRef<AppendResult> replyTo, ActorRef<Reply> sender)
+      StoredMessage message, ActorRef<AppendResult> replyTo, Consumer<Reply> sender)
       implements Command {
     public Append(StoredMessage message, ActorRef<AppendResult> replyTo) {
       this(message, replyTo, null);
@@ -301,7 +302,7 @@ public final class MessageJournal extends AbstractBehavior<MessageJournal.Comman
     for (Append a : appends) {
       if (a.sender() != null) {
         a.sender()
-            .tell(
+            .accept(
                 error == null
                     ? new Reply.Sent(a.message().group(), a.message().seq())
                     : new Reply.Error(

@@ -1,5 +1,6 @@
 package tempocast.coordinator;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tempocast.metrics.Metrics;
+import tempocast.protocol.ClientCommand;
 import tempocast.protocol.Lines;
 
 /** The command port's event loop, against a real socket and the real directory and groups. */
@@ -39,7 +41,8 @@ class CommandServerTest {
   @BeforeEach
   void start() throws Exception {
     fx = new GroupFixture(kit, Duration.ofSeconds(60), Clock.systemUTC());
-    server = new CommandServer(kit.system(), settings, fx.directory, Metrics.disabled());
+    server =
+        new CommandServer(kit.system(), settings, fx.directory, fx.publishers, Metrics.disabled());
     address = server.bind();
   }
 
@@ -61,6 +64,28 @@ class CommandServerTest {
 
   private static BufferedReader reader(Socket s) throws Exception {
     return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void anMsendReachesTheGroupOfItsNameAsItIsNowRemovedOrCreatedAgain() throws Exception {
+    fx.register("alice", 1);
+    assertEquals("OK CREATED team 60 1", fx.call(new ClientCommand.Create("team", "alice", -1)));
+    try (Socket s = connect()) {
+      OutputStream out = s.getOutputStream();
+      BufferedReader in = reader(s);
+      out.write("MSEND team alice m1 one\nMSEND team alice m1 one\n".getBytes(UTF_8));
+      assertEquals("OK SENT team 1", in.readLine());
+      assertEquals("OK SENT team 1", in.readLine(), "a retry is stored once");
+      assertEquals("OK LEFT team alice", fx.call(new ClientCommand.Leave("team", "alice")));
+      out.write("MSEND team alice m2 two\n".getBytes(UTF_8));
+      assertTrue(in.readLine().startsWith("ERROR not-member "));
+      assertEquals("OK REMOVED team", fx.call(new ClientCommand.Remove("team")));
+      out.write("MSEND team alice m3 three\n".getBytes(UTF_8));
+      assertTrue(in.readLine().startsWith("ERROR unknown-group there is no group team"));
+      assertEquals("OK CREATED team 60 2", fx.call(new ClientCommand.Create("team", "alice", -1)));
+      out.write("MSEND team alice m4 four\n".getBytes(UTF_8));
+      assertEquals("OK SENT team 2", in.readLine(), "the new team's numbers go on");
+    }
   }
 
   @Test

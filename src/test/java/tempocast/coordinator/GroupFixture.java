@@ -17,6 +17,7 @@ import tempocast.journal.InMemoryJournalStore;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
 import tempocast.journal.RocksDbJournalStore;
+import tempocast.metrics.Metrics;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.Replies;
 import tempocast.protocol.Reply;
@@ -34,6 +35,7 @@ final class GroupFixture {
   final ActorRef<MessageJournal.Command> journal;
   final ActorRef<Directory.Command> directory;
   final JournalStore store;
+  final Publishers publishers = new Publishers();
 
   /** What {@link CoordinatorSettings#dataDir()} says over an in-memory store: nothing reads it. */
   static final Path NO_DATA_DIR = Path.of("in-memory-journal");
@@ -139,7 +141,9 @@ final class GroupFixture {
     this.directory =
         kit.spawn(
             Directory.create(
-                new ParticipantSession.Context(settings, journal, receivers, clock), recovered));
+                new ParticipantSession.Context(
+                    settings, journal, receivers, clock, Metrics.disabled(), publishers),
+                recovered));
   }
 
   /** Stops the coordinator and then the journal, which closes its store. */

@@ -63,7 +63,7 @@ class MessageJournalSenderAnswerTest {
     TestProbe<Object> both = kit.createTestProbe();
     ActorRef<MessageJournal.AppendResult> group = both.ref().narrow();
     ActorRef<Reply> sender = both.ref().narrow();
-    journal.tell(new MessageJournal.Append(msg(1), group, sender));
+    journal.tell(new MessageJournal.Append(msg(1), group, sender::tell));
     assertInstanceOf(MessageJournal.Appended.class, both.receiveMessage());
     assertEquals(new Reply.Sent("main", 1), both.receiveMessage());
     TestProbe<JournalStore.ReadResult> read = kit.createTestProbe();
@@ -78,7 +78,7 @@ class MessageJournalSenderAnswerTest {
     var journal = journal(store);
     TestProbe<MessageJournal.AppendResult> group = kit.createTestProbe();
     TestProbe<Reply> sender = kit.createTestProbe();
-    journal.tell(new MessageJournal.Append(msg(1), group.ref(), sender.ref()));
+    journal.tell(new MessageJournal.Append(msg(1), group.ref(), sender.ref()::tell));
     assertInstanceOf(MessageJournal.AppendFailed.class, group.receiveMessage());
     Reply.Error e = assertInstanceOf(Reply.Error.class, sender.receiveMessage());
     assertEquals(Reply.ErrorCode.STORAGE, e.code());

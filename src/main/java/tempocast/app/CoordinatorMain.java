@@ -25,6 +25,7 @@ import tempocast.http.HttpServer;
 import tempocast.http.Monitor;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
+import tempocast.journal.PostgresJournalStore;
 import tempocast.journal.RocksDbJournalStore;
 import tempocast.journal.StoreException;
 import tempocast.metrics.Metrics;
@@ -41,15 +42,23 @@ public final class CoordinatorMain {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    RocksDbJournalStore store;
+    JournalStore store = null;
     JournalStore.Snapshot recovered;
     try {
-      store = RocksDbJournalStore.open(settings.dataDir());
+      store = openStore(settings);
       recovered = store.load();
     } catch (StoreException e) {
+      if (store != null) {
+        store.close();
+      }
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+    JournalStore journalStore = store;
+    String data =
+        journalStore instanceof PostgresJournalStore pg
+            ? pg.describe()
+            : settings.dataDir().toString();
     Metrics metrics =
         settings.httpEnabled()
             ? Metrics.prometheus(settings.metricsGroupCap())
@@ -68,7 +77,7 @@ public final class CoordinatorMain {
                                   settings.pruneInterval(),
                                   settings.fsync(),
                                   settings.maxAppendBatch()),
-                              store,
+                              journalStore,
                               recovered,
                               Clock.systemUTC(),
                               metrics),
@@ -118,9 +127,13 @@ public final class CoordinatorMain {
                                     + " (td "
                                     + settings.tdText()
                                     + " s, data "
-                                    + settings.dataDir()
+                                    + data
                                     + ", fsync "
-                                    + (settings.fsync() ? "always" : "never")
+                                    // PostgreSQL acknowledges only what it has committed,
+                                    // durably, whatever fsync says
+                                    + (settings.fsync() || settings.postgresStore()
+                                        ? "always"
+                                        : "never")
                                     + ")");
                             System.out.flush();
                             CoordinatedShutdown.get(ctx.getSystem())
@@ -138,6 +151,15 @@ public final class CoordinatorMain {
     system.getWhenTerminated().toCompletableFuture().join();
     metrics.close();
     return exit.getNow(0);
+  }
+
+  /** The journal store the settings name: RocksDB in the data directory, or PostgreSQL. */
+  private static JournalStore openStore(CoordinatorSettings settings) {
+    if (!settings.postgresStore()) {
+      return RocksDbJournalStore.open(settings.dataDir());
+    }
+    return PostgresJournalStore.open(
+        settings.store(), settings.storeUser(), settings.storePassword());
   }
 
   /**

@@ -71,9 +71,12 @@ public final class PostgresJournalStore implements JournalStore {
   /** {@code HOST:PORT} for error messages (never the URL: it may hold a password). */
   private final String where;
 
-  private PostgresJournalStore(HikariDataSource pool, String where) {
+  private final String database;
+
+  private PostgresJournalStore(HikariDataSource pool, String where, String database) {
     this.pool = pool;
     this.where = where;
+    this.database = database;
   }
 
   public static PostgresJournalStore open(String jdbcUrl, String user, String password) {
@@ -129,7 +132,8 @@ public final class PostgresJournalStore implements JournalStore {
     config.setValidationTimeout(Math.max(250, timeout / 2));
     // Reachable a moment ago: if the server went away since, the first write says so itself.
     config.setInitializationFailTimeout(-1);
-    return new PostgresJournalStore(new HikariDataSource(config), where);
+    return new PostgresJournalStore(
+        new HikariDataSource(config), where, url.getProperty("PGDBNAME"));
   }
 
   /**
@@ -177,9 +181,9 @@ public final class PostgresJournalStore implements JournalStore {
     }
   }
 
-  /** {@code HOST:PORT} of the server. */
-  public String where() {
-    return where;
+  /** {@code postgresql://HOST:PORT/DATABASE}, without the login: what to show a user. */
+  public String describe() {
+    return "postgresql://" + where + "/" + database;
   }
 
   // ------------------------------------------------------------------ load

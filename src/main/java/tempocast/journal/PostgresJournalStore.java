@@ -114,6 +114,7 @@ public final class PostgresJournalStore implements JournalStore {
     // A plain connection first: a server that cannot be reached, a wrong password or a missing
     // database is then one line at once, where the pool would log its own error with a stack trace.
     try (Connection c = ds.getConnection()) {
+      checkEncoding(c, url.getProperty("PGDBNAME"));
       migrate(c);
     } catch (SQLException e) {
       throw failure(null, where, e);
@@ -168,6 +169,28 @@ public final class PostgresJournalStore implements JournalStore {
       }
     }
     c.commit();
+  }
+
+  /**
+   * Names and IDs are UTF-8, of any script: a database in another encoding would refuse some of
+   * them at the first write, long after the start. SQL_ASCII keeps the bytes as they come.
+   */
+  private static void checkEncoding(Connection c, String database) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW server_encoding")) {
+      rs.next();
+      String encoding = rs.getString(1);
+      if (!encoding.equals("UTF8") && !encoding.equals("SQL_ASCII")) {
+        throw new StoreException(
+            "the PostgreSQL database "
+                + database
+                + " is in encoding "
+                + encoding
+                + "; the journal needs UTF8 (CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE"
+                + " template0)",
+            null);
+      }
+    }
   }
 
   private static String script(String name) {

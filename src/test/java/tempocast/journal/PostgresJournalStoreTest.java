@@ -252,6 +252,14 @@ class PostgresJournalStoreTest extends JournalStoreContract {
     assertOneLine(bad, "not a PostgreSQL JDBC URL: 'postgres://h/db'");
   }
 
+  @Test
+  void aDatabaseThatCannotHoldEveryNameIsRefused() {
+    server.sql(
+        "CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    StoreException e = assertThrows(StoreException.class, () -> openOn(server.jdbcUrl("latin")));
+    assertOneLine(e, "the PostgreSQL database latin is in encoding LATIN1; the journal needs UTF8");
+  }
+
   static void assertOneLine(StoreException e, String start) {
     String m = e.getMessage();
     assertTrue(m.startsWith(start), m);

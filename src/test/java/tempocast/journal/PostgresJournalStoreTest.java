@@ -165,6 +165,20 @@ class PostgresJournalStoreTest extends JournalStoreContract {
   }
 
   @Test
+  void progressOfOneMemberTwiceInABatchKeepsTheLatest() {
+    MembershipRecord bob = new MembershipRecord("main", "bob", 0, 2);
+    store.putProgress(
+        List.of(
+            new JournalStore.Progress(bob, new long[] {1, 2}, new long[] {100, 200}),
+            new JournalStore.Progress(
+                bob.withCursor(3), new long[] {2, 3}, new long[] {250, 300})));
+    assertEquals(List.of(bob.withCursor(3)), store.load().memberships());
+    assertEquals(100, store.deliveredAt("main", "bob", 1, 1));
+    assertEquals(250, store.deliveredAt("main", "bob", 2, 2));
+    assertEquals(300, store.deliveredAt("main", "bob", 3, 3));
+  }
+
+  @Test
   void loadTargetIsWhatLoadReportsOfThatTarget() {
     store.append(
         List.of(msg("main", 1, 100), msg("team", 1, 100), msg("main", 2, 200), msg("@bob", 1, 50)),

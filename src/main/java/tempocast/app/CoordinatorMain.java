@@ -26,6 +26,7 @@ import tempocast.http.HttpServer;
 import tempocast.http.Monitor;
 import tempocast.journal.JournalStore;
 import tempocast.journal.MessageJournal;
+import tempocast.journal.PostgresJournalStore;
 import tempocast.journal.RocksDbJournalStore;
 import tempocast.journal.StoreException;
 import tempocast.metrics.Metrics;
@@ -42,15 +43,23 @@ public final class CoordinatorMain {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    RocksDbJournalStore store;
+    JournalStore store = null;
     JournalStore.Snapshot recovered;
     try {
-      store = RocksDbJournalStore.open(settings.dataDir());
+      store = openStore(settings);
       recovered = store.load();
     } catch (StoreException e) {
+      if (store != null) {
+        store.close();
+      }
       System.err.println("error: " + e.getMessage());
       return 1;
     }
+    JournalStore journalStore = store;
+    String data =
+        journalStore instanceof PostgresJournalStore pg
+            ? pg.describe()
+            : settings.dataDir().toString();
     Metrics metrics =
         settings.httpEnabled()
             ? Metrics.prometheus(settings.metricsGroupCap())
@@ -70,7 +79,7 @@ public final class CoordinatorMain {
                                   settings.pruneInterval(),
                                   settings.fsync(),
                                   settings.maxAppendBatch()),
-                              store,
+                              journalStore,
                               recovered,
                               Clock.systemUTC(),
                               metrics),
@@ -125,9 +134,13 @@ public final class CoordinatorMain {
                                     + " (td "
                                     + settings.tdText()
                                     + " s, data "
-                                    + settings.dataDir()
+                                    + data
                                     + ", fsync "
-                                    + (settings.fsync() ? "always" : "never")
+                                    // PostgreSQL acknowledges only what it has committed,
+                                    // durably, whatever fsync says
+                                    + (settings.fsync() || settings.postgresStore()
+                                        ? "always"
+                                        : "never")
                                     + ")");
                             System.out.flush();
                             CoordinatedShutdown.get(ctx.getSystem())
@@ -145,6 +158,15 @@ public final class CoordinatorMain {
     system.getWhenTerminated().toCompletableFuture().join();
     metrics.close();
     return exit.getNow(0);
+  }
+
+  /** The journal store the settings name: RocksDB in the data directory, or PostgreSQL. */
+  private static JournalStore openStore(CoordinatorSettings settings) {
+    if (!settings.postgresStore()) {
+      return RocksDbJournalStore.open(settings.dataDir());
+    }
+    return PostgresJournalStore.open(
+        settings.store(), settings.storeUser(), settings.storePassword());
   }
 
   /**

@@ -27,7 +27,10 @@ public final class CoordinatorConfigFile {
           "heartbeat-timeout",
           "http-port",
           "http-token",
-          "metrics-group-cap");
+          "metrics-group-cap",
+          "store",
+          "store-user",
+          "store-password");
 
   private CoordinatorConfigFile() {}
 
@@ -80,6 +83,17 @@ public final class CoordinatorConfigFile {
                         + v
                         + "'");
               }
+            }
+            case "store" -> {
+              if (!v.equals(CoordinatorSettings.ROCKSDB) && !v.startsWith("jdbc:postgresql://")) {
+                throw f.error(
+                    line,
+                    "store must be 'rocksdb' or a PostgreSQL JDBC URL"
+                        + " (jdbc:postgresql://HOST:PORT/DATABASE), got '"
+                        + v
+                        + "'");
+              }
+              yield v;
             }
             case "http-port" -> v.equals("off") ? 0 : f.port(line, v);
             case "http-token" -> {

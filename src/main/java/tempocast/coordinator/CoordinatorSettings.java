@@ -23,7 +23,13 @@ public record CoordinatorSettings(
     Duration progressInterval,
     int httpPort,
     String httpToken,
-    int metricsGroupCap) {
+    int metricsGroupCap,
+    String store,
+    String storeUser,
+    String storePassword) {
+
+  /** The value of {@code store} that keeps the journal in RocksDB, in {@link #dataDir()}. */
+  public static final String ROCKSDB = "rocksdb";
 
   public static CoordinatorSettings fromConfig(int port, Duration td, Config root) {
     Config c = root.getConfig("tempocast.coordinator");
@@ -46,7 +52,15 @@ public record CoordinatorSettings(
         c.getDuration("progress-interval"),
         c.getInt("http-port"),
         c.getString("http-token"),
-        c.getInt("metrics-group-cap"));
+        c.getInt("metrics-group-cap"),
+        c.getString("store"),
+        c.getString("store-user"),
+        c.getString("store-password"));
+  }
+
+  /** Whether the journal is in PostgreSQL ({@code store} is a JDBC URL) rather than RocksDB. */
+  public boolean postgresStore() {
+    return !store.equals(ROCKSDB);
   }
 
   /** Whether the HTTP port (metrics, dashboard, API) is on. */

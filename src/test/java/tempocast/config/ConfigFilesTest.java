@@ -36,6 +36,24 @@ class ConfigFilesTest {
   }
 
   @Test
+  void coordinatorStoreIsRocksDbOrAPostgresUrl() throws Exception {
+    assertEquals("rocksdb", CoordinatorConfigFile.load(write("5001\n10\n")).store());
+    CoordinatorSettings pg =
+        CoordinatorConfigFile.load(
+            write(
+                "5001\n10\nstore = jdbc:postgresql://127.0.0.1:5432/tc?ssl=false\n"
+                    + "store-user = tc\nstore-password = s=cret\n"));
+    assertTrue(pg.postgresStore());
+    assertEquals("jdbc:postgresql://127.0.0.1:5432/tc?ssl=false", pg.store());
+    assertEquals("tc", pg.storeUser());
+    assertEquals("s=cret", pg.storePassword());
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\nstore = mysql://h/db\n")),
+        "line 3",
+        "store must be 'rocksdb' or a PostgreSQL JDBC URL");
+  }
+
+  @Test
   void coordinatorDefaultDataDirIsPerPort() throws Exception {
     assertEquals(
         Path.of("data/coordinator-5001"),

@@ -130,7 +130,10 @@ final class GroupFixture {
             Duration.ofMillis(10),
             0, // no HTTP port
             "",
-            100);
+            100,
+            CoordinatorSettings.ROCKSDB,
+            "",
+            "");
     this.journal =
         kit.spawn(
             MessageJournal.create(

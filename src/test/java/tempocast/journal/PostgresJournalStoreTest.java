@@ -1,0 +1,284 @@
+package tempocast.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tempocast.protocol.StoredMessage;
+
+/**
+ * The {@link JournalStoreContract} on a private PostgreSQL (a fresh database per test), and what
+ * only PostgreSQL has: migrations, several stores on one database, per-target loads, a server that
+ * went away.
+ */
+@Timeout(60)
+class PostgresJournalStoreTest extends JournalStoreContract {
+  static PostgresServer server;
+  static final AtomicInteger databases = new AtomicInteger();
+
+  /** The database of the store under test, so that reopen finds it. */
+  String url;
+
+  @BeforeAll
+  static void startServer() {
+    server = PostgresServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static String freshDatabase() {
+    String name = "t_" + databases.incrementAndGet();
+    server.createDatabase(name);
+    return server.jdbcUrl(name);
+  }
+
+  static PostgresJournalStore openOn(String url) {
+    return PostgresJournalStore.open(url, "postgres", null);
+  }
+
+  @Override
+  JournalStore open() {
+    url = freshDatabase();
+    return openOn(url);
+  }
+
+  @Override
+  JournalStore reopen(JournalStore closed) {
+    return openOn(url);
+  }
+
+  @Test
+  void migratingAgainIsANoOp() throws Exception {
+    store.append(List.of(msg("main", 1, 100)), true);
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      PostgresJournalStore.migrate(c);
+      PostgresJournalStore.migrate(c);
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+        List<Integer> versions = new ArrayList<>();
+        while (rs.next()) {
+          versions.add(rs.getInt(1));
+        }
+        assertEquals(List.of(1), versions);
+      }
+    }
+    restart();
+    assertEquals(List.of(1L), seqs(store.read("main", 1, Long.MIN_VALUE, 10)));
+  }
+
+  @Test
+  void aSchemaNewerThanThisCoordinatorKnowsIsRefused() throws Exception {
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        Statement s = c.createStatement()) {
+      s.execute("INSERT INTO schema_version (version) VALUES (99)");
+    }
+    StoreException e = assertThrows(StoreException.class, () -> openOn(url));
+    assertEquals(
+        "the journal in PostgreSQL has schema version 99, this coordinator knows versions up to 1"
+            + " (a newer tempocast wrote it)",
+        e.getMessage());
+  }
+
+  @Test
+  void storesOpenedTogetherOnANewDatabaseBothWork() throws Exception {
+    String shared = freshDatabase();
+    int n = 4;
+    CyclicBarrier together = new CyclicBarrier(n);
+    List<CompletableFuture<PostgresJournalStore>> opening = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      opening.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  together.await();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+                return openOn(shared);
+              }));
+    }
+    List<PostgresJournalStore> stores = new ArrayList<>();
+    for (var f : opening) {
+      stores.add(f.get());
+    }
+    try {
+      for (int i = 0; i < n; i++) {
+        stores.get(i).append(List.of(msg("g" + i, 1, 100), msg("g" + i, 2, 200)), true);
+      }
+      for (PostgresJournalStore s : stores) {
+        var snap = s.load();
+        assertEquals(n, snap.lastSeqByTarget().size(), "every store sees every other's writes");
+        for (int i = 0; i < n; i++) {
+          assertEquals(List.of(1L, 2L), seqs(snap.recentByTarget().get("g" + i)));
+        }
+      }
+    } finally {
+      stores.forEach(PostgresJournalStore::close);
+    }
+  }
+
+  @Test
+  void aSeqStoredTwiceIsRefusedAndTheFirstMessageStays() {
+    store.append(List.of(msg("main", 1, 100)), true);
+    PostgresJournalStore other = openOn(url);
+    try {
+      StoredMessage clash = new StoredMessage("main", 1, 999, "bob", "x", new byte[] {'b'});
+      StoreException e =
+          assertThrows(StoreException.class, () -> other.append(List.of(clash), true));
+      assertEquals(
+          "cannot write the journal: PostgreSQL at 127.0.0.1:"
+              + server.port()
+              + " failed: duplicate key value violates unique constraint \"journal_messages_pkey\"",
+          e.getMessage(),
+          "the server's reason, not the statement with the message's text");
+      assertEquals("alice", store.message("main", 1).sender());
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void theLastSeqNeverGoesBack() {
+    store.append(List.of(msg("main", 5, 100)), true);
+    store.append(List.of(msg("main", 3, 100)), true);
+    assertEquals(5L, store.load().lastSeqByTarget().get("main"));
+  }
+
+  @Test
+  void progressOfOneMemberTwiceInABatchKeepsTheLatest() {
+    MembershipRecord bob = new MembershipRecord("main", "bob", 0, 2);
+    store.putProgress(
+        List.of(
+            new JournalStore.Progress(bob, new long[] {1, 2}, new long[] {100, 200}),
+            new JournalStore.Progress(
+                bob.withCursor(3), new long[] {2, 3}, new long[] {250, 300})));
+    assertEquals(List.of(bob.withCursor(3)), store.load().memberships());
+    assertEquals(100, store.deliveredAt("main", "bob", 1, 1));
+    assertEquals(250, store.deliveredAt("main", "bob", 2, 2));
+    assertEquals(300, store.deliveredAt("main", "bob", 3, 3));
+  }
+
+  @Test
+  void loadTargetIsWhatLoadReportsOfThatTarget() {
+    store.append(
+        List.of(msg("main", 1, 100), msg("team", 1, 100), msg("main", 2, 200), msg("@bob", 1, 50)),
+        true);
+    store.putGroup(new GroupRecord("team", 5_000), true);
+    store.putMembership(new MembershipRecord("team", "bob", 0, 1), true);
+    store.putMembership(new MembershipRecord("team", "alice", 0, 0), true);
+    store.putMembership(new MembershipRecord("main", "alice", 0, 2), true);
+    store.endMembership(new MembershipRecord("team", "carol", 0, 1), 1, true);
+    store.endMembership(new MembershipRecord("main", "dave", 0, 1), 2, true);
+    store.prune("main", 1, 1_000);
+
+    var snap = store.load();
+    for (String target : List.of("main", "team", "@bob")) {
+      var t = ((PostgresJournalStore) store).loadTarget(target);
+      assertEquals(target, t.target());
+      assertEquals(snap.lastSeqByTarget().get(target), t.lastSeq(), target);
+      assertEquals(
+          snap.memberships().stream().filter(m -> m.target().equals(target)).toList(),
+          t.memberships(),
+          target);
+      assertEquals(
+          snap.ended().stream().filter(m -> m.target().equals(target)).toList(), t.ended(), target);
+      assertEquals(seqs(snap.recentByTarget().get(target)), seqs(t.recent()), target);
+      assertEquals(
+          snap.recentByTarget().get(target).stream().map(StoredMessage::msgId).toList(),
+          t.recent().stream().map(StoredMessage::msgId).toList(),
+          target);
+    }
+    assertEquals(List.of(2L), seqs(((PostgresJournalStore) store).loadTarget("main").recent()));
+    var unknown = ((PostgresJournalStore) store).loadTarget("nosuch");
+    assertEquals(0, unknown.lastSeq());
+    assertEquals(List.of(), unknown.memberships());
+    assertEquals(List.of(), unknown.recent());
+  }
+
+  @Test
+  void loadHoldsOnlyTheLatestMessagesOfALongTarget() {
+    int total = PostgresJournalStore.RECENT_ON_LOAD + 10;
+    for (int from = 1; from <= total; from += 4096) {
+      List<StoredMessage> batch = new ArrayList<>();
+      for (int seq = from; seq < from + 4096 && seq <= total; seq++) {
+        batch.add(msg("main", seq, 100));
+      }
+      store.append(batch, false);
+    }
+    var recent = store.load().recentByTarget().get("main");
+    assertEquals(PostgresJournalStore.RECENT_ON_LOAD, recent.size());
+    assertEquals(11L, recent.get(0).seq());
+    assertEquals((long) total, recent.get(recent.size() - 1).seq());
+    var t = ((PostgresJournalStore) store).loadTarget("main");
+    assertEquals(seqs(recent), seqs(t.recent()));
+  }
+
+  @Test
+  void aServerThatCannotBeReachedIsOneClearLine() {
+    try (PostgresServer own = PostgresServer.start()) {
+      PostgresJournalStore s =
+          PostgresJournalStore.open(
+              new PostgresJournalStore.Settings(
+                  own.jdbcUrl(), "postgres", null, Duration.ofMillis(500)));
+      try {
+        s.append(List.of(msg("main", 1, 100)), true);
+        own.stop();
+        String where = "127.0.0.1:" + own.port();
+        StoreException write =
+            assertThrows(StoreException.class, () -> s.append(List.of(msg("main", 2, 200)), true));
+        assertOneLine(
+            write, "cannot write the journal: cannot reach PostgreSQL at " + where + ": ");
+        StoreException opening = assertThrows(StoreException.class, () -> openOn(own.jdbcUrl()));
+        assertOneLine(opening, "cannot reach PostgreSQL at " + where + ": ");
+      } finally {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aMissingDatabaseAndABadUrlAreOneClearLine() {
+    String where = "127.0.0.1:" + server.port();
+    StoreException missing =
+        assertThrows(StoreException.class, () -> openOn(server.jdbcUrl("nosuch")));
+    assertOneLine(missing, "PostgreSQL at " + where + ": database \"nosuch\" does not exist");
+    StoreException bad = assertThrows(StoreException.class, () -> openOn("postgres://h/db"));
+    assertOneLine(bad, "not a PostgreSQL JDBC URL: 'postgres://h/db'");
+  }
+
+  @Test
+  void aDatabaseThatCannotHoldEveryNameIsRefused() {
+    server.sql(
+        "CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    StoreException e = assertThrows(StoreException.class, () -> openOn(server.jdbcUrl("latin")));
+    assertOneLine(e, "the PostgreSQL database latin is in encoding LATIN1; the journal needs UTF8");
+  }
+
+  static void assertOneLine(StoreException e, String start) {
+    String m = e.getMessage();
+    assertTrue(m.startsWith(start), m);
+    assertFalse(m.contains("\n"), m);
+    assertFalse(m.contains("Exception"), m);
+    assertFalse(m.contains("\tat "), m);
+  }
+}

@@ -45,14 +45,6 @@ public final class PostgresJournalStore implements JournalStore {
     }
   }
 
-  /** One target as {@link #load()} reports it: what a coordinator needs to take a target over. */
-  public record TargetLoad(
-      String target,
-      long lastSeq,
-      List<MembershipRecord> memberships,
-      List<EndedMembership> ended,
-      List<StoredMessage> recent) {}
-
   static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   /** The schema, one script per version, applied in order; never edit one that was released. */
@@ -221,8 +213,6 @@ public final class PostgresJournalStore implements JournalStore {
           Map<String, Long> lastSeq = new HashMap<>();
           List<ParticipantRecord> participants = new ArrayList<>();
           List<MembershipRecord> memberships = new ArrayList<>();
-          List<EndedMembership> ended = new ArrayList<>();
-          Map<String, List<StoredMessage>> recent = new HashMap<>();
           try (Statement s = c.createStatement()) {
             try (ResultSet rs =
                 s.executeQuery("SELECT name, td_millis FROM journal_groups ORDER BY name")) {
@@ -233,7 +223,6 @@ public final class PostgresJournalStore implements JournalStore {
             try (ResultSet rs = s.executeQuery("SELECT target, last_seq FROM journal_targets")) {
               while (rs.next()) {
                 lastSeq.put(rs.getString(1), rs.getLong(2));
-                recent.put(rs.getString(1), new ArrayList<>());
               }
             }
             try (ResultSet rs =
@@ -260,45 +249,21 @@ public final class PostgresJournalStore implements JournalStore {
                 memberships.add(membership(rs));
               }
             }
-            try (ResultSet rs =
-                s.executeQuery(
-                    "SELECT target, member, join_seq, end_seq FROM journal_ended_memberships"
-                        + " ORDER BY target, member, join_seq")) {
-              while (rs.next()) {
-                ended.add(endedMembership(rs));
-              }
-            }
-            try (ResultSet rs =
-                s.executeQuery(
-                    "SELECT m.target, m."
-                        + MESSAGE_COLUMNS.replace(", ", ", m.")
-                        + " FROM journal_targets t JOIN journal_messages m ON m.target = t.target"
-                        + " AND m.seq > t.last_seq - "
-                        + RECENT_ON_LOAD
-                        + " AND m.seq >= 1 ORDER BY m.target, m.seq")) {
-              while (rs.next()) {
-                String target = rs.getString(1);
-                recent.get(target).add(message(target, rs, 2));
-              }
-            }
           }
-          Map<String, List<StoredMessage>> recentCopies = new HashMap<>();
-          recent.forEach((t, ms) -> recentCopies.put(t, List.copyOf(ms)));
           return new Snapshot(
               List.copyOf(groups),
               Map.copyOf(lastSeq),
               List.copyOf(participants),
-              List.copyOf(memberships),
-              List.copyOf(ended),
-              Map.copyOf(recentCopies));
+              List.copyOf(memberships));
         });
   }
 
   /**
-   * One target as {@link #load()} reports it (its last seq is 0 and its lists are empty if nothing
-   * was ever stored of it), read in one consistent snapshot.
+   * Its last seq is 0 and its lists are empty if nothing was ever stored of it; read in one
+   * consistent snapshot.
    */
-  public TargetLoad loadTarget(String target) {
+  @Override
+  public TargetState loadTarget(String target) {
     return inTransaction(
         "cannot load " + target + " from the journal",
         c -> {
@@ -356,8 +321,8 @@ public final class PostgresJournalStore implements JournalStore {
               }
             }
           }
-          return new TargetLoad(
-              target, lastSeq, List.copyOf(memberships), List.copyOf(ended), List.copyOf(recent));
+          return new TargetState(
+              lastSeq, List.copyOf(memberships), List.copyOf(ended), List.copyOf(recent));
         });
   }
 

@@ -441,6 +441,9 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (online) {
       // It says it is offline, so the link we hold is dead even if TCP has not noticed.
       goOffline(clock.millis(), "replaced by a new RECONNECT");
+      // Its groups still count it present, as for a lost one, until the attach ends: a failed
+      // one tells them it is offline.
+      lost = true;
     }
     host = r.host();
     port = r.port();

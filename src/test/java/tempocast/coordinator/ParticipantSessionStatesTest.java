@@ -181,6 +181,25 @@ class ParticipantSessionStatesTest extends ManualTimeSessionTest {
   }
 
   @Test
+  void aFailedReconnectOfAnOnlineMemberLeavesItOfflineInItsGroupsToo() {
+    g.receivers.refused.add(4);
+    assertTrue(g.reconnect("bob", 4).startsWith("ERROR unreachable"));
+    assertTrue(g.publish("bob", null, "offline").startsWith("ERROR not-online"));
+    assertEquals(List.of("EVENT main bob offline"), eventsAbout("bob", "offline"));
+    String members = g.call(new ClientCommand.Members("main", ""));
+    assertTrue(members.contains(" bob offline"), members);
+    advance(Duration.ofMillis(400));
+    g.stop();
+    // the journal says offline too: a restarted coordinator does not try to reach bob
+    GroupFixture restarted =
+        GroupFixture.restartedFrom(kit, g.store, td, clock, java.util.Set.of(2, 4));
+    advance(Duration.ofSeconds(2));
+    assertEquals(0, restarted.receivers.attempts("bob"));
+    assertTrue(restarted.receivers.attempts("alice") > 0, "alice, online, is tried");
+    restarted.stop();
+  }
+
+  @Test
   void aFailedReconnectOfALostMemberLeavesItOfflineAndStopsTheRetries() {
     g.receivers.refused.add(2);
     g.receivers.refused.add(4);

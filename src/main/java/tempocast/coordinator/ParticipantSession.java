@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.util.ByteStringBuilder;
@@ -47,6 +48,13 @@ import tempocast.protocol.StoredMessage;
  * <em>lost</em>: the session keeps trying to reach its receiver, with a backoff of at most twice
  * the heartbeat interval, and resumes deliveries by itself as soon as the receiver answers, under
  * each target's td rule counted from the moment it was lost.
+ *
+ * <p>Its presence is one of four states, each a behavior that handles only what means something in
+ * it: {@link #offline}, {@link #attaching} (a REGISTER or RECONNECT waits for its receiver), {@link
+ * #online} and {@link #lost}; what means the same in all of them is added to each by {@link
+ * #withSharedCases}. Groups and the delivery loop call the session from their threads ({@link
+ * MemberFeed}, {@link DeliveryLink.Listener}): those calls read the state from {@link #presence},
+ * which every switch sets, under the session's lock like every handler.
  */
 public final class ParticipantSession extends AbstractBehavior<ParticipantSession.Command>
     implements MemberFeed, DeliveryLink.Listener {
@@ -289,11 +297,24 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private String host;
   private int port;
 
-  /** The delivery link is up. */
-  private boolean online;
+  /**
+   * The session's presence, one state at a time, each a behavior that handles only what means
+   * something in it ({@link #offline}, {@link #attaching}, {@link #online}, {@link #lost}).
+   * Switching behavior sets this field, under the lock: it is what the calls from other threads
+   * ({@link #offer}, {@link #notice}, {@link #acked}) read, since they cannot ask the behavior.
+   */
+  private enum Presence {
+    /** Not present: never attached, DISCONNECTed, a failed RECONNECT, or deregistering. */
+    OFFLINE,
+    /** A REGISTER or RECONNECT waits for its receiver to answer. */
+    ATTACHING,
+    /** Its delivery link is up. */
+    ONLINE,
+    /** Present by its own account, but its receiver does not answer: the session retries. */
+    LOST
+  }
 
-  /** Online by the participant's own account, but its receiver is not reachable: retrying. */
-  private boolean lost;
+  private Presence presence = Presence.OFFLINE;
 
   private int reattachAttempts;
   private long offlineSince;
@@ -301,20 +322,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   /** Since when the link is up: notices of what happened before are not shown. */
   private long onlineSince;
 
+  /** The delivery link: set only while online. */
   private DeliveryLink link;
+
+  /** The latest connect's, or link's, number: what an older one still reports is stale. */
   private int linkId;
-  private boolean attaching;
-
-  /**
-   * Whether the pending attach is a REGISTER, whose targets are owed everything from their join.
-   */
-  private boolean attachingFresh;
-
-  /** Who waits for the pending attach; null for the session's own retry of a lost receiver. */
-  private ActorRef<Reply> pendingAttach;
-
-  private Reply pendingOk;
-  private Register pendingRegister;
 
   private ParticipantSession(
       ActorContext<Command> ctx,
@@ -352,7 +364,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       // Online when the coordinator stopped: lost from this start-up on (or from when its
       // receiver was lost before), and reached again unasked.
       this.offlineSince = record.offlineSince() >= 0 ? record.offlineSince() : clock.millis();
-      this.lost = true;
+      this.presence = Presence.LOST;
       if (record.offlineSince() < 0) {
         journal.tell(new MessageJournal.SaveParticipant(record(), null));
       }
@@ -369,34 +381,16 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
   }
 
+  /**
+   * The state the constructor left: lost if it was online when the coordinator stopped. Handlers
+   * return {@code Behaviors.same()} or the next state, never {@code this}, which is only the first
+   * state.
+   */
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Deliver.class, locked(this::onDeliver))
-        .onMessage(LinkAcked.class, locked(this::onLinkAcked))
-        .onMessage(ReplayRead.class, locked(this::onReplayRead))
-        .onMessage(Register.class, locked(this::onRegister))
-        .onMessage(RegisterJoined.class, locked(this::onRegisterJoined))
-        .onMessage(Reconnect.class, locked(this::onReconnect))
-        .onMessage(LinkUp.class, locked(this::onLinkUp))
-        .onMessage(LinkFailed.class, locked(this::onLinkFailed))
-        .onMessage(LinkClosed.class, locked(this::onLinkClosed))
-        .onMessage(PresenceSaved.class, locked(this::onPresenceSaved))
-        .onMessage(Disconnect.class, locked(this::onDisconnect))
-        .onMessage(Deregister.class, locked(this::onDeregister))
-        .onMessage(Deregistered.class, locked(this::onDeregistered))
-        .onMessage(Join.class, locked(this::onJoin))
-        .onMessage(Joined.class, locked(this::onJoined))
-        .onMessage(Leave.class, locked(this::onLeave))
-        .onMessage(LeftTarget.class, locked(this::onLeftTarget))
-        .onMessage(SendDirect.class, locked(this::onSendDirect))
-        .onMessage(Notice.class, locked(this::onNotice))
-        .onMessageEquals(Reattach.INSTANCE, lockedSignal(this::onReattach))
-        .onMessageEquals(FlushCursors.INSTANCE, lockedSignal(this::onFlushCursors))
-        .onMessage(OwedCounted.class, locked(this::onOwedCounted))
-        .onMessageEquals(PumpAll.INSTANCE, lockedSignal(this::onPumpAll))
-        .onSignal(PostStop.class, s -> lockedSignal(this::onPostStop).create())
-        .build();
+    synchronized (this) {
+      return presence == Presence.LOST ? lost(false) : offline();
+    }
   }
 
   /**
@@ -422,46 +416,176 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     };
   }
 
-  /** Online by its own account: registered or reconnected, no DISCONNECT since. */
-  private boolean present() {
-    return online || lost;
+  // ------------------------------------------------------------------ presence states
+
+  /**
+   * A REGISTER or RECONNECT under way: {@code register} for a REGISTER (whose targets are owed
+   * everything from their join), the reply {@code ok} for a RECONNECT. {@code present}: whether its
+   * groups count the participant present meanwhile, as they were last told (it was online or lost
+   * when it sent RECONNECT); a failed attach then tells them it is offline.
+   */
+  private record Attach(Register register, ActorRef<Reply> replyTo, Reply ok, boolean present) {}
+
+  /**
+   * Not present. A REGISTER or RECONNECT starts an attach; deliveries only move how far each target
+   * goes: the journal keeps them for the next attach.
+   */
+  private Receive<Command> offline() {
+    presence = Presence.OFFLINE;
+    ReceiveBuilder<Command> b =
+        newReceiveBuilder()
+            .onMessage(Register.class, locked(this::onRegister))
+            .onMessage(Reconnect.class, locked(r -> reconnect(r, false)))
+            .onMessage(Disconnect.class, locked(this::onDisconnectOffline))
+            .onMessage(Deregister.class, locked(this::deregister))
+            .onMessage(Deliver.class, locked(this::onDeliverAway));
+    return withSharedCases(b, false, false).build();
+  }
+
+  /**
+   * A connect that a participant waits for (REGISTER or RECONNECT): its other presence commands are
+   * busy until the receiver answers ({@link LinkUp}: online) or not ({@link LinkFailed}: offline,
+   * or a REGISTER's session stops).
+   */
+  private Receive<Command> attaching(Attach a) {
+    presence = Presence.ATTACHING;
+    ReceiveBuilder<Command> b =
+        newReceiveBuilder()
+            .onMessage(Reconnect.class, locked(r -> busy(r.replyTo())))
+            .onMessage(Disconnect.class, locked(d -> busy(d.replyTo())))
+            .onMessage(Deregister.class, locked(d -> busy(d.replyTo())))
+            .onMessage(
+                LinkUp.class,
+                locked(up -> up.linkId() == linkId ? attached(a, up) : onStaleLinkUp(up)))
+            .onMessage(
+                LinkFailed.class,
+                locked(f -> f.linkId() == linkId ? attachFailed(a, f) : ignore(f)))
+            .onMessage(Deliver.class, locked(this::onDeliverAway))
+            .onSignal(PostStop.class, s -> lockedSignal(() -> onPostStopAttaching(a)).create());
+    return withSharedCases(b, a.present(), false).build();
+  }
+
+  /**
+   * Its link is up: deliveries are written, acknowledgements move cursors and make room in the
+   * window; the link closing makes it lost.
+   */
+  private Receive<Command> online() {
+    presence = Presence.ONLINE;
+    ReceiveBuilder<Command> b =
+        newReceiveBuilder()
+            .onMessage(Reconnect.class, locked(this::onReconnectOnline))
+            .onMessage(Disconnect.class, locked(this::onDisconnectOnline))
+            .onMessage(Deregister.class, locked(this::onDeregisterOnline))
+            .onMessage(LinkClosed.class, locked(this::onLinkClosed))
+            .onMessage(PresenceSaved.class, locked(this::onPresenceSavedOnline))
+            .onMessage(Deliver.class, locked(this::onDeliver))
+            .onMessage(LinkAcked.class, locked(this::onLinkAcked))
+            .onMessage(ReplayRead.class, locked(this::onReplayRead))
+            .onMessage(OwedCounted.class, locked(this::onOwedCounted))
+            .onMessage(Notice.class, locked(this::onNotice))
+            .onMessageEquals(PumpAll.INSTANCE, lockedSignal(this::onPumpAll));
+    return withSharedCases(b, true, true).build();
+  }
+
+  /**
+   * Present by the participant's own account, but its receiver stopped answering: the session tries
+   * to reach it again ({@code trying}: a connect is under way, else a {@link Reattach} is due),
+   * with a backoff, until it answers or the participant speaks.
+   *
+   * <p>A state of its own, not offline with a retry: the participant is present in it (it may send,
+   * its groups count it present, the journal stores it online), and what a command does differs
+   * from offline (DISCONNECT and DEREGISTER stop the retries, a RECONNECT replaces them), and from
+   * attaching (nobody waits for the session's own connects, so nothing is busy).
+   */
+  private Receive<Command> lost(boolean trying) {
+    presence = Presence.LOST;
+    ReceiveBuilder<Command> b =
+        newReceiveBuilder()
+            .onMessage(Reconnect.class, locked(this::onReconnectLost))
+            .onMessage(Disconnect.class, locked(d -> onDisconnectLost(d, trying)))
+            .onMessage(Deregister.class, locked(d -> onDeregisterLost(d, trying)))
+            .onMessage(Deliver.class, locked(this::onDeliverAway));
+    if (trying) {
+      b.onMessage(
+              LinkUp.class,
+              locked(up -> up.linkId() == linkId ? reachedAgain(up) : onStaleLinkUp(up)))
+          .onMessage(
+              LinkFailed.class, locked(f -> f.linkId() == linkId ? retryFailed(f) : ignore(f)));
+    } else {
+      b.onMessageEquals(Reattach.INSTANCE, lockedSignal(this::onReattach));
+    }
+    return withSharedCases(b, true, false).build();
+  }
+
+  /**
+   * What means the same in every state ({@code present}: the participant is online by its own
+   * account; {@code reachable}: its link is up), then what the state before has left behind and
+   * this one ignores: a link's or a connect's report that is stale here, a timer that is no longer
+   * due. Added after the state's own cases, which come first.
+   */
+  private ReceiveBuilder<Command> withSharedCases(
+      ReceiveBuilder<Command> b, boolean present, boolean reachable) {
+    return b.onMessage(RegisterJoined.class, locked(this::onRegisterJoined))
+        .onMessage(PresenceSaved.class, locked(this::onPresenceSaved))
+        .onMessage(Deregistered.class, locked(this::onDeregistered))
+        .onMessage(Join.class, locked(j -> onJoin(j, present, reachable)))
+        .onMessage(Joined.class, locked(this::onJoined))
+        .onMessage(Leave.class, locked(this::onLeave))
+        .onMessage(LeftTarget.class, locked(this::onLeftTarget))
+        .onMessage(SendDirect.class, locked(s -> onSendDirect(s, present)))
+        .onMessageEquals(FlushCursors.INSTANCE, lockedSignal(this::onFlushCursors))
+        .onSignal(PostStop.class, s -> lockedSignal(this::onPostStop).create())
+        // stale here
+        .onMessage(LinkUp.class, locked(this::onStaleLinkUp))
+        .onMessage(LinkFailed.class, locked(this::ignore))
+        .onMessage(LinkClosed.class, locked(this::ignore))
+        .onMessage(LinkAcked.class, locked(this::ignore))
+        .onMessage(ReplayRead.class, locked(this::onReplayReadAway))
+        .onMessage(OwedCounted.class, locked(this::ignore)) // the next link counts again
+        .onMessage(Notice.class, locked(this::ignore)) // nobody to show it to
+        .onMessageEquals(Reattach.INSTANCE, lockedSignal(Behaviors::same))
+        .onMessageEquals(PumpAll.INSTANCE, lockedSignal(this::onPumpAllAway));
+  }
+
+  private Behavior<Command> ignore(Command stale) {
+    return Behaviors.same();
   }
 
   // ------------------------------------------------------------------ presence
 
   private Behavior<Command> onRegister(Register r) {
-    pendingRegister = r;
-    startAttach(true, r.replyTo(), null);
-    return this;
+    connect(false);
+    return attaching(new Attach(r, r.replyTo(), null, false));
   }
 
-  private Behavior<Command> onReconnect(Reconnect r) {
-    if (attaching && pendingAttach != null) {
-      r.replyTo().tell(busy());
-      return this;
-    }
-    // The participant's own word supersedes the session's retries of a lost receiver.
-    timers.cancel(Reattach.INSTANCE);
-    if (online) {
-      // It says it is offline, so the link we hold is dead even if TCP has not noticed.
-      goOffline(clock.millis(), "replaced by a new RECONNECT");
-    }
+  /** {@code present}: online or lost, which its groups believe until the attach ends. */
+  private Behavior<Command> reconnect(Reconnect r, boolean present) {
     host = r.host();
     port = r.port();
-    startAttach(false, r.replyTo(), new Reply.Reconnected(r.group(), id));
-    return this;
+    connect(false);
+    return attaching(new Attach(null, r.replyTo(), new Reply.Reconnected(r.group(), id), present));
   }
 
-  /** Connects to the receiver at host:port; the outcome comes back as LinkUp or LinkFailed. */
-  private void startAttach(boolean fresh, ActorRef<Reply> replyTo, Reply ok) {
-    attaching = true;
-    attachingFresh = fresh;
-    pendingAttach = replyTo;
-    pendingOk = ok;
+  private Behavior<Command> onReconnectOnline(Reconnect r) {
+    // It says it is offline, so the link we hold is dead even if TCP has not noticed.
+    goOffline(clock.millis(), "replaced by a new RECONNECT");
+    return reconnect(r, true);
+  }
+
+  private Behavior<Command> onReconnectLost(Reconnect r) {
+    // The participant's own word supersedes the session's retries of a lost receiver.
+    timers.cancel(Reattach.INSTANCE);
+    return reconnect(r, true);
+  }
+
+  /**
+   * Connects to the receiver at host:port, as connect number {@code ++linkId}; the outcome comes
+   * back as LinkUp or LinkFailed with that number.
+   */
+  private void connect(boolean awaitAnswer) {
     int attempt = ++linkId;
     // A retry waits for the receiver's first answer: a stopped process's kernel still accepts
     // the connection, and the participant must not count as reached until its receiver speaks.
-    boolean awaitAnswer = replyTo == null;
     getContext()
         .pipeToSelf(
             connector.connect(host, port, id, attempt, awaitAnswer, self, this),
@@ -471,31 +595,59 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
                     : new LinkFailed(attempt, Failures.firstMessage(Failures.unwrap(err))));
   }
 
-  private Behavior<Command> onLinkUp(LinkUp up) {
-    if (up.linkId() != linkId || !attaching) {
-      up.link().close();
-      return this;
+  /** A connect that was superseded (a newer one, DISCONNECT) answered after all: not used. */
+  private Behavior<Command> onStaleLinkUp(LinkUp up) {
+    up.link().close();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> attached(Attach a, LinkUp up) {
+    boolean fresh = a.register() != null;
+    Behavior<Command> next = goOnline(up.link(), fresh, clock.millis());
+    if (!fresh) {
+      metrics.reconnected(false);
     }
+    tellManagers(true, true);
+    announceOwed();
+    if (fresh) {
+      // A new participant: stored once its receiver answered, then it joins its inbox and group.
+      journal.tell(new MessageJournal.SaveParticipant(record(), null));
+      joinForRegister(a.register());
+    } else {
+      savePresence(a.replyTo(), a.ok());
+    }
+    pumpAll();
+    return next;
+  }
+
+  private Behavior<Command> reachedAgain(LinkUp up) {
     long now = clock.millis();
-    attaching = false;
-    ActorRef<Reply> replyTo = pendingAttach;
-    pendingAttach = null;
-    if (lost && replyTo == null) {
-      getContext()
-          .getLog()
-          .info(
-              "Participant [{}] reachable again at [{}:{}] after [{}] attempts, offline for [{}] ms",
-              id,
-              host,
-              port,
-              reattachAttempts,
-              now - offlineSince);
-    }
+    getContext()
+        .getLog()
+        .info(
+            "Participant [{}] reachable again at [{}:{}] after [{}] attempts, offline for [{}] ms",
+            id,
+            host,
+            port,
+            reattachAttempts,
+            now - offlineSince);
+    Behavior<Command> next = goOnline(up.link(), false, now);
+    metrics.reconnected(true);
+    tellManagers(true, true);
+    announceOwed();
+    journal.tell(new MessageJournal.SaveParticipant(record(), null));
+    pumpAll();
+    return next;
+  }
+
+  /**
+   * The link is up: every target starts again from its cursor on it, under the td rule counted from
+   * when the participant went offline ({@code fresh}, a REGISTER: owed everything).
+   */
+  private Behavior<Command> goOnline(DeliveryLink up, boolean fresh, long now) {
     for (Subscription s : subscriptions.values()) {
       s.notBefore =
-          attachingFresh
-              ? Retention.EVERYTHING
-              : Retention.replayNotBefore(offlineSince, now, s.tdMillis);
+          fresh ? Retention.EVERYTHING : Retention.replayNotBefore(offlineSince, now, s.tdMillis);
       if (s.notBefore != Retention.EVERYTHING) {
         // Of what it missed, the messages older than td never go out: they expire for it.
         journal.tell(new MessageJournal.SaveExpiry(s.target, id, s.cursor, s.notBefore));
@@ -510,31 +662,13 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     inFlightMessages = 0;
     inFlightBytes = 0;
-    lost = false;
     reattachAttempts = 0;
-    link = up.link();
-    online = true;
+    link = up;
     onlineSince = now;
     offlineSince = -1;
+    Behavior<Command> next = online();
     getContext().getLog().info("Participant [{}] online at [{}:{}]", id, host, port);
-    if (!attachingFresh) {
-      metrics.reconnected(replyTo == null);
-    }
-    tellManagers(true, true);
-    announceOwed();
-    if (pendingRegister != null) {
-      // A new participant: stored once its receiver answered, then it joins its inbox and group.
-      Register r = pendingRegister;
-      pendingRegister = null;
-      journal.tell(new MessageJournal.SaveParticipant(record(), null));
-      joinForRegister(r);
-    } else if (replyTo == null) {
-      journal.tell(new MessageJournal.SaveParticipant(record(), null));
-    } else {
-      savePresence(replyTo, pendingOk);
-    }
-    pumpAll();
-    return this;
+    return next;
   }
 
   private void joinForRegister(Register r) {
@@ -580,95 +714,97 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
               ref -> new GroupManager.Join(id, self, this, secretHash, true, true, ref),
               (joined, err) ->
                   new RegisterJoined(r, j.inbox(), joined == null ? failedJoin(err) : joined));
-      return this;
+      return Behaviors.same();
     }
     if (!j.group().ok()) {
       r.replyTo().tell(j.group().error());
-      return this;
+      return Behaviors.same();
     }
     subscribe(j.group());
     r.replyTo().tell(new Reply.Registered(r.group(), id, j.group().joinSeq() + 1));
-    return this;
+    return Behaviors.same();
   }
 
+  /** Not online (any more): the presence stored, or not, is all there is to answer. */
   private Behavior<Command> onPresenceSaved(PresenceSaved s) {
+    s.replyTo().tell(s.saved().ok() ? s.ok() : presenceNotStored(s));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onPresenceSavedOnline(PresenceSaved s) {
     if (s.saved().ok()) {
       s.replyTo().tell(s.ok());
-    } else {
-      if (online) {
-        goOffline(clock.millis(), "presence could not be stored");
-        tellManagers(false, false);
-      }
-      s.replyTo()
-          .tell(
-              new Reply.Error(
-                  Reply.ErrorCode.STORAGE, "cannot store the reconnection: " + s.saved().error()));
+      return Behaviors.same();
     }
-    return this;
+    goOffline(clock.millis(), "presence could not be stored");
+    Behavior<Command> next = offline();
+    tellManagers(false, false);
+    s.replyTo().tell(presenceNotStored(s));
+    return next;
   }
 
-  private Behavior<Command> onLinkFailed(LinkFailed f) {
-    if (f.linkId() != linkId || !attaching) {
-      return this;
-    }
-    attaching = false;
-    ActorRef<Reply> replyTo = pendingAttach;
-    pendingAttach = null;
-    if (replyTo == null) {
-      if (reattachAttempts == 1) {
-        getContext()
-            .getLog()
-            .info(
-                "Participant [{}] lost: cannot reach its receiver at [{}:{}] ({}); retrying until it"
-                    + " answers",
-                id,
-                host,
-                port,
-                f.reason());
-      }
-      scheduleReattach();
-      return this;
-    }
+  private static Reply.Error presenceNotStored(PresenceSaved s) {
+    return new Reply.Error(
+        Reply.ErrorCode.STORAGE, "cannot store the reconnection: " + s.saved().error());
+  }
+
+  private Behavior<Command> attachFailed(Attach a, LinkFailed f) {
     Reply.Error error =
         new Reply.Error(
             Reply.ErrorCode.UNREACHABLE,
             "cannot connect to the receiver at " + host + ":" + port + ": " + f.reason());
-    if (pendingRegister != null) {
-      pendingRegister = null;
+    if (a.register() != null) {
       // The registration never took effect: the ID is free before the participant hears why.
       directory.tell(new Directory.Deregistered(id, getContext().getSelf()));
-      replyTo.tell(error);
+      a.replyTo().tell(error);
+      presence = Presence.OFFLINE; // answered: nobody waits any more when the session stops
       return Behaviors.stopped();
     }
     // It asked to be online at an address that does not answer: it is offline now, as its
     // participant, which released that address, believes too.
-    if (lost) {
-      lost = false;
+    Behavior<Command> next = offline();
+    if (a.present()) {
       journal.tell(new MessageJournal.SaveParticipant(record(), null));
       tellManagers(false, false);
     }
-    replyTo.tell(error);
-    return this;
+    a.replyTo().tell(error);
+    return next;
   }
 
+  /** The link closed under a present participant: lost, and the session reaches it again. */
   private Behavior<Command> onLinkClosed(LinkClosed c) {
-    if (c.linkId() == linkId && online) {
-      goOffline(clock.millis(), c.reason() + "; reconnecting to it");
-      lost = true;
-      reattachAttempts = 0;
-      journal.tell(new MessageJournal.SaveParticipant(record(), null));
-      tellManagers(true, false);
-      timers.startSingleTimer(Reattach.INSTANCE, FIRST_REATTACH_DELAY);
+    if (c.linkId() != linkId) {
+      return Behaviors.same(); // an older link's
     }
-    return this;
+    goOffline(clock.millis(), c.reason() + "; reconnecting to it");
+    reattachAttempts = 0;
+    Behavior<Command> next = lost(false);
+    journal.tell(new MessageJournal.SaveParticipant(record(), null));
+    tellManagers(true, false);
+    timers.startSingleTimer(Reattach.INSTANCE, FIRST_REATTACH_DELAY);
+    return next;
   }
 
   private Behavior<Command> onReattach() {
-    if (lost && !attaching && !online) {
-      reattachAttempts++;
-      startAttach(false, null, null);
+    reattachAttempts++;
+    connect(true);
+    return lost(true);
+  }
+
+  private Behavior<Command> retryFailed(LinkFailed f) {
+    if (reattachAttempts == 1) {
+      getContext()
+          .getLog()
+          .info(
+              "Participant [{}] lost: cannot reach its receiver at [{}:{}] ({}); retrying until it"
+                  + " answers",
+              id,
+              host,
+              port,
+              f.reason());
     }
-    return this;
+    scheduleReattach();
+    return lost(false);
   }
 
   /** Backoff doubling from 100 ms to twice the heartbeat interval. */
@@ -679,22 +815,26 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     timers.startSingleTimer(Reattach.INSTANCE, Duration.ofMillis(Math.min(delay, max)));
   }
 
-  private Behavior<Command> onDisconnect(Disconnect d) {
-    if (attaching && pendingAttach != null) {
-      d.replyTo().tell(busy());
-      return this;
-    }
-    if (!present()) {
-      d.replyTo().tell(new Reply.Error(Reply.ErrorCode.NOT_ONLINE, id + " is already offline"));
-      return this;
-    }
-    if (online) {
-      goOffline(clock.millis(), "participant disconnected");
-    }
-    stopRetrying();
+  private Behavior<Command> onDisconnectOffline(Disconnect d) {
+    d.replyTo().tell(new Reply.Error(Reply.ErrorCode.NOT_ONLINE, id + " is already offline"));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDisconnectOnline(Disconnect d) {
+    goOffline(clock.millis(), "participant disconnected");
+    return disconnected(d);
+  }
+
+  private Behavior<Command> onDisconnectLost(Disconnect d, boolean trying) {
+    stopRetrying(trying);
+    return disconnected(d);
+  }
+
+  private Behavior<Command> disconnected(Disconnect d) {
+    Behavior<Command> next = offline();
     tellManagers(false, false);
     savePresence(d.replyTo(), new Reply.Disconnected(d.group(), id));
-    return this;
+    return next;
   }
 
   /** Stores the participant's presence, then answers {@code ok}, or says it could not. */
@@ -710,22 +850,19 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
                     replyTo, ok, err == null ? saved : new MessageJournal.Saved(err.getMessage())));
   }
 
-  private void stopRetrying() {
-    if (lost) {
-      lost = false;
-      timers.cancel(Reattach.INSTANCE);
-      if (attaching) {
-        attaching = false;
-        linkId++; // the retry under way is void
-      }
+  /** {@code trying}: the connect under way is void. */
+  private void stopRetrying(boolean trying) {
+    timers.cancel(Reattach.INSTANCE);
+    if (trying) {
+      linkId++;
     }
   }
 
+  /** Leaves online: the link closes, and whatever it still reports is stale from now on. */
   private void goOffline(long now, String reason) {
     getContext().getLog().info("Participant [{}] offline: {}", id, reason);
-    online = false;
     offlineSince = now;
-    linkId++; // whatever the old link still reports is stale from now on
+    linkId++;
     if (link != null) {
       link.close();
       link = null;
@@ -739,15 +876,18 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
   }
 
-  private Behavior<Command> onDeregister(Deregister d) {
-    if (attaching && pendingAttach != null) {
-      d.replyTo().tell(busy());
-      return this;
-    }
-    if (online) {
-      goOffline(clock.millis(), "participant deregistered");
-    }
-    stopRetrying();
+  private Behavior<Command> onDeregisterOnline(Deregister d) {
+    goOffline(clock.millis(), "participant deregistered");
+    return deregister(d);
+  }
+
+  private Behavior<Command> onDeregisterLost(Deregister d, boolean trying) {
+    stopRetrying(trying);
+    return deregister(d);
+  }
+
+  /** Offline, it leaves every target, then the journal forgets it; {@link Deregistered} follows. */
+  private Behavior<Command> deregister(Deregister d) {
     flushCursors();
     List<java.util.concurrent.CompletionStage<GroupManager.Left>> leaving = new ArrayList<>();
     for (Subscription s : subscriptions.values()) {
@@ -778,7 +918,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
                     d.group(),
                     d.replyTo(),
                     err != null ? Failures.rootMessage(err) : saved.error()));
-    return this;
+    return offline();
   }
 
   private Behavior<Command> onDeregistered(Deregistered d) {
@@ -797,28 +937,30 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     return Behaviors.stopped();
   }
 
-  private Reply.Error busy() {
-    return new Reply.Error(
-        Reply.ErrorCode.BUSY, "a REGISTER or RECONNECT for " + id + " is in progress");
+  private Behavior<Command> busy(ActorRef<Reply> replyTo) {
+    replyTo.tell(
+        new Reply.Error(
+            Reply.ErrorCode.BUSY, "a REGISTER or RECONNECT for " + id + " is in progress"));
+    return Behaviors.same();
   }
 
   // ------------------------------------------------------------------ membership
 
-  private Behavior<Command> onJoin(Join j) {
+  private Behavior<Command> onJoin(Join j, boolean present, boolean reachable) {
     joinsPending++;
     getContext()
         .ask(
             GroupManager.Joined.class,
             j.manager(),
             settings.askTimeout(),
-            ref -> new GroupManager.Join(id, self, this, secretHash, present(), online, ref),
+            ref -> new GroupManager.Join(id, self, this, secretHash, present, reachable, ref),
             (joined, err) ->
                 new Joined(
                     j.target(),
                     j.manager(),
                     joined == null ? failedJoin(err) : joined,
                     j.replyTo()));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onJoined(Joined j) {
@@ -828,7 +970,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     }
     settleJoins();
     j.replyTo().tell(j.joined());
-    return this;
+    return Behaviors.same();
   }
 
   private void subscribe(GroupManager.Joined j) {
@@ -840,7 +982,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     subscriptions.put(j.target(), s);
     List<Deliver> before = early.remove(j.target());
     if (before != null) {
-      before.forEach(this::onDeliver);
+      before.forEach(this::deliver);
     }
   }
 
@@ -859,7 +1001,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
               new Reply.Error(
                   Reply.ErrorCode.NOT_MEMBER,
                   id + " is not a member of group " + l.target() + ": nothing to leave"));
-      return this;
+      return Behaviors.same();
     }
     flushCursors();
     getContext()
@@ -876,7 +1018,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
                         : new GroupManager.Left(
                             new Reply.Error(Reply.ErrorCode.INTERNAL, "the group did not answer")),
                     l.replyTo()));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onLeftTarget(LeftTarget l) {
@@ -891,24 +1033,24 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
       }
     }
     l.replyTo().tell(l.left().reply());
-    return this;
+    return Behaviors.same();
   }
 
-  private Behavior<Command> onSendDirect(SendDirect s) {
-    if (!present()) {
+  private Behavior<Command> onSendDirect(SendDirect s, boolean present) {
+    if (!present) {
       s.replyTo()
           .tell(new Reply.Error(Reply.ErrorCode.NOT_ONLINE, id + " is offline: RECONNECT first"));
-      return this;
+      return Behaviors.same();
     }
     s.inbox().tell(new GroupManager.PublishFrom(id, s.msgId(), s.text(), s.replyTo()));
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onNotice(Notice n) {
-    if (online && link != null && n.happenedAt() >= onlineSince) {
+    if (presence == Presence.ONLINE && link != null && n.happenedAt() >= onlineSince) {
       write(n.line());
     }
-    return this;
+    return Behaviors.same();
   }
 
   // ------------------------------------------------------------------ deliveries
@@ -919,7 +1061,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     List<StoredMessage> msgs = d.messages();
     if (s == null
         || msgs.isEmpty()
-        || !online
+        || presence != Presence.ONLINE
         || s.reading
         || s.sentUpTo < s.headSeq
         // a delivery still in the mailbox comes first
@@ -939,28 +1081,56 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     onNotice(n);
   }
 
+  /** Online: written to the link if the target keeps up, else read from the journal in order. */
   private Behavior<Command> onDeliver(Deliver d) {
+    Subscription s = subscriptions.get(d.target());
+    long previousHead = s != null ? s.headSeq : 0;
+    if (!noteDelivery(d)) {
+      return Behaviors.same();
+    }
+    if (s.reading || s.sentUpTo < previousHead) {
+      pump(s); // behind: the journal has these, and pump reads them in order
+      return Behaviors.same();
+    }
+    writeLive(s, d);
+    pump(s);
+    return Behaviors.same();
+  }
+
+  /** Not online: the journal keeps them for the next link; the target only learns its head. */
+  private Behavior<Command> onDeliverAway(Deliver d) {
+    noteDelivery(d);
+    return Behaviors.same();
+  }
+
+  /** Early deliveries taken up by a join, in whatever state the session is. */
+  private void deliver(Deliver d) {
+    if (presence == Presence.ONLINE) {
+      onDeliver(d);
+    } else {
+      onDeliverAway(d);
+    }
+  }
+
+  /**
+   * Moves the target's head to {@code d}'s last message; false if there is nothing more to do: no
+   * messages, or a target the session does not receive (kept while a join is unanswered).
+   */
+  private boolean noteDelivery(Deliver d) {
     Subscription s = subscriptions.get(d.target());
     List<StoredMessage> msgs = d.messages();
     if (s == null) {
       if (joinsPending > 0) {
         early.computeIfAbsent(d.target(), t -> new ArrayList<>()).add(d);
       }
-      return this;
+      return false;
     }
     if (msgs.isEmpty()) {
-      return this;
+      return false;
     }
-    long previousHead = s.headSeq;
     s.headSeq = Math.max(s.headSeq, msgs.get(msgs.size() - 1).seq());
     track(s);
-    if (!online || s.reading || s.sentUpTo < previousHead) {
-      pump(s); // behind: the journal has these, and pump reads them in order
-      return this;
-    }
-    writeLive(s, d);
-    pump(s);
-    return this;
+    return true;
   }
 
   /** Keeping up: writes the live messages straight to the link, as far as the window allows. */
@@ -1011,19 +1181,25 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private Behavior<Command> onPumpAll() {
     pumpRequested = false;
     pumpAll();
-    return this;
+    return Behaviors.same();
+  }
+
+  /** Nothing to pump off the link: the next link starts every target from its cursor. */
+  private Behavior<Command> onPumpAllAway() {
+    pumpRequested = false;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onLinkAcked(LinkAcked a) {
     Subscription s = subscriptions.get(a.target());
-    if (a.linkId() != linkId || !online || s == null) {
-      return this;
+    if (a.linkId() != linkId || s == null) {
+      return Behaviors.same();
     }
     if (ack(s, a.seq())) {
       markCursorDirty(s);
     }
     pumpAll(); // room in the window is room for every target
-    return this;
+    return Behaviors.same();
   }
 
   /**
@@ -1034,7 +1210,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   @Override
   public synchronized boolean acked(int ackLinkId, String target, long seq) {
     Subscription s = subscriptions.get(target);
-    if (ackLinkId != linkId || !online || s == null) {
+    if (ackLinkId != linkId || presence != Presence.ONLINE || s == null) {
       return false;
     }
     boolean moved = ack(s, seq);
@@ -1110,7 +1286,7 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   }
 
   private void pump(Subscription s) {
-    if (!online || s.reading || s.sentUpTo >= s.headSeq) {
+    if (presence != Presence.ONLINE || s.reading || s.sentUpTo >= s.headSeq) {
       return;
     }
     long inFlight = inFlightMessages;
@@ -1139,11 +1315,11 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
   private Behavior<Command> onReplayRead(ReplayRead r) {
     Subscription s = subscriptions.get(r.target());
     if (s == null) {
-      return this;
+      return Behaviors.same();
     }
     s.reading = false;
-    if (r.linkId() != linkId || !online) {
-      return this;
+    if (r.linkId() != linkId) {
+      return Behaviors.same();
     }
     List<StoredMessage> msgs = r.result().messages();
     if (!msgs.isEmpty()) {
@@ -1168,7 +1344,16 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
     if (progressed) {
       pump(s);
     }
-    return this;
+    return Behaviors.same();
+  }
+
+  /** Off the link: the read is of no use, and the next link reads again. */
+  private Behavior<Command> onReplayReadAway(ReplayRead r) {
+    Subscription s = subscriptions.get(r.target());
+    if (s != null) {
+      s.reading = false;
+    }
+    return Behaviors.same();
   }
 
   /**
@@ -1213,15 +1398,15 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   private Behavior<Command> onOwedCounted(OwedCounted c) {
     Subscription s = subscriptions.get(c.target());
-    if (c.linkId() != linkId || !online || s == null) {
-      return this; // the next link counts again
+    if (c.linkId() != linkId || s == null) {
+      return Behaviors.same(); // the next link counts again
     }
     if (c.count() > 0) {
       write(Lines.line(DeliveryCodec.owed(c.count())));
     }
     s.reading = false;
     pump(s);
-    return this;
+    return Behaviors.same();
   }
 
   /** Whether sending {@code pending} more bytes now would pass the window. */
@@ -1299,20 +1484,37 @@ public final class ParticipantSession extends AbstractBehavior<ParticipantSessio
 
   private Behavior<Command> onFlushCursors() {
     flushCursors();
-    return this;
+    return Behaviors.same();
   }
 
   private Behavior<Command> onPostStop() {
     if (link != null) {
       link.close();
     }
-    if (pendingAttach != null) {
-      pendingAttach.tell(new Reply.Error(Reply.ErrorCode.NOT_REGISTERED, id + " deregistered"));
-    }
-    return this;
+    return Behaviors.same();
   }
 
+  /** Stopped (deregistered, the coordinator stopping) while a participant waits for its attach. */
+  private Behavior<Command> onPostStopAttaching(Attach a) {
+    onPostStop();
+    if (presence == Presence.ATTACHING) {
+      a.replyTo().tell(new Reply.Error(Reply.ErrorCode.NOT_REGISTERED, id + " deregistered"));
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * What the journal keeps of the participant: present online or lost (an attach stores nothing
+   * until it ends).
+   */
   private ParticipantRecord record() {
-    return new ParticipantRecord(id, present(), online ? -1 : offlineSince, host, port, secretHash);
+    boolean online = presence == Presence.ONLINE;
+    return new ParticipantRecord(
+        id,
+        online || presence == Presence.LOST,
+        online ? -1 : offlineSince,
+        host,
+        port,
+        secretHash);
   }
 }

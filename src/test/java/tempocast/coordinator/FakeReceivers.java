@@ -37,6 +37,22 @@ final class FakeReceivers implements DeliveryLink.Connector {
   final Map<String, Link> links = new ConcurrentHashMap<>();
   final Set<Integer> refused = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Ports whose connections stay in progress until the test ends them ({@link #release}, {@link
+   * #refuseHeld}): an attach the session waits for.
+   */
+  final Set<Integer> held = ConcurrentHashMap.newKeySet();
+
+  /** A connection in progress to a held port. */
+  record Held(
+      String member,
+      int linkId,
+      ActorRef<ParticipantSession.Command> session,
+      CompletableFuture<DeliveryLink> future,
+      java.util.concurrent.atomic.AtomicBoolean ended) {}
+
+  final List<Held> inProgress = new CopyOnWriteArrayList<>();
+
   /** Connection attempts per member, refused ones included. */
   final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
 
@@ -61,27 +77,78 @@ final class FakeReceivers implements DeliveryLink.Connector {
     }
     java.util.concurrent.atomic.AtomicBoolean ended =
         new java.util.concurrent.atomic.AtomicBoolean();
+    if (held.contains(port)) {
+      Held h = new Held(member, linkId, events, new CompletableFuture<>(), ended);
+      inProgress.add(h);
+      return h.future();
+    }
     links.put(member, new Link(linkId, events, ended));
-    return CompletableFuture.completedFuture(
-        new DeliveryLink() {
-          @Override
-          public void send(ByteString lines) {
-            if (ended.get()) {
-              return; // as on a real connection that ended: what is sent on it is lost
-            }
-            String text = withoutOwed(member, lines.utf8String());
-            if (text.isEmpty()) {
-              return;
-            }
-            boolean notice = text.startsWith("EVENT ") || text.startsWith("DELIVERED ");
-            (notice ? notices : sent).ref().tell(new Sent(member, linkId, text));
-          }
+    return CompletableFuture.completedFuture(link(member, linkId, ended));
+  }
 
-          @Override
-          public void close() {
-            ended.set(true);
-          }
-        });
+  /**
+   * Ends the oldest connection in progress for {@code member}: the receiver answered. It becomes
+   * the member's link for {@link #ack} unless a newer one is already.
+   */
+  Held release(String member) {
+    Held h = takeHeld(member);
+    links.merge(
+        member,
+        new Link(h.linkId(), h.session(), h.ended()),
+        (old, now) -> now.linkId() > old.linkId() ? now : old);
+    h.future().complete(link(member, h.linkId(), h.ended()));
+    return h;
+  }
+
+  /** Ends the oldest connection in progress for {@code member}: nothing listens there. */
+  Held refuseHeld(String member) {
+    Held h = takeHeld(member);
+    h.future().completeExceptionally(new ConnectException("Connection refused"));
+    return h;
+  }
+
+  /** The session connects on its own thread: waits for it, a few seconds at most. */
+  private Held takeHeld(String member) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      for (Held h : inProgress) {
+        if (h.member().equals(member)) {
+          inProgress.remove(h);
+          return h;
+        }
+      }
+      Thread.onSpinWait();
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    throw new AssertionError("no connection to " + member + " in progress");
+  }
+
+  private DeliveryLink link(
+      String member, int linkId, java.util.concurrent.atomic.AtomicBoolean ended) {
+    return new DeliveryLink() {
+      @Override
+      public void send(ByteString lines) {
+        if (ended.get()) {
+          return; // as on a real connection that ended: what is sent on it is lost
+        }
+        String text = withoutOwed(member, lines.utf8String());
+        if (text.isEmpty()) {
+          return;
+        }
+        boolean notice = text.startsWith("EVENT ") || text.startsWith("DELIVERED ");
+        (notice ? notices : sent).ref().tell(new Sent(member, linkId, text));
+      }
+
+      @Override
+      public void close() {
+        ended.set(true);
+      }
+    };
   }
 
   private String withoutOwed(String member, String text) {

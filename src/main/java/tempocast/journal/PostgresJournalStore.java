@@ -280,30 +280,20 @@ public final class PostgresJournalStore implements JournalStore {
               }
             }
           }
-          List<MembershipRecord> memberships = new ArrayList<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
+          List<MembershipRecord> memberships =
+              rowsOf(
+                  c,
                   "SELECT target, member, join_seq, cursor FROM journal_memberships"
-                      + " WHERE target = ? ORDER BY member")) {
-            ps.setString(1, target);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                memberships.add(membership(rs));
-              }
-            }
-          }
-          List<EndedMembership> ended = new ArrayList<>();
-          try (PreparedStatement ps =
-              c.prepareStatement(
+                      + " WHERE target = ? ORDER BY member",
+                  target,
+                  PostgresJournalStore::membership);
+          List<EndedMembership> ended =
+              rowsOf(
+                  c,
                   "SELECT target, member, join_seq, end_seq FROM journal_ended_memberships"
-                      + " WHERE target = ? ORDER BY member, join_seq")) {
-            ps.setString(1, target);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                ended.add(endedMembership(rs));
-              }
-            }
-          }
+                      + " WHERE target = ? ORDER BY member, join_seq",
+                  target,
+                  PostgresJournalStore::endedMembership);
           List<StoredMessage> recent = new ArrayList<>();
           if (known) {
             try (PreparedStatement ps =
@@ -812,6 +802,25 @@ public final class PostgresJournalStore implements JournalStore {
     ps.setString(2, m.member());
     ps.setLong(3, m.joinSeq());
     ps.setLong(4, m.cursor());
+  }
+
+  private interface Row<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** The rows of a query with one parameter, the target, in the query's order. */
+  private static <T> List<T> rowsOf(Connection c, String sql, String target, Row<T> row)
+      throws SQLException {
+    List<T> out = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, target);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(row.read(rs));
+        }
+      }
+    }
+    return out;
   }
 
   private static MembershipRecord membership(ResultSet rs) throws SQLException {

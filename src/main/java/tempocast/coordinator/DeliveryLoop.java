@@ -8,13 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -265,6 +262,7 @@ public final class DeliveryLoop extends SelectorLoop implements DeliveryLink.Con
     long nextPing;
     final ArrayDeque<ByteString> out = new ArrayDeque<>();
     final byte[] line = new byte[MAX_INBOUND_LINE];
+    final DeliveryCodec.AckReader acks = new DeliveryCodec.AckReader();
     int lineLength;
 
     Connection(
@@ -402,8 +400,10 @@ public final class DeliveryLoop extends SelectorLoop implements DeliveryLink.Con
       }
       lastHeard = System.currentTimeMillis();
       readBuffer.flip();
-      Map<String, Long> acked = null;
       boolean spoke = false;
+      // ACKs are cumulative: of a run of ACKs of one target, the last counts.
+      String ackedTarget = null;
+      long ackedSeq = 0;
       while (readBuffer.hasRemaining()) {
         byte b = readBuffer.get();
         if (b != '\n') {
@@ -420,21 +420,25 @@ public final class DeliveryLoop extends SelectorLoop implements DeliveryLink.Con
         int length = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
         lineLength = 0;
         spoke = true;
-        DeliveryCodec.Ack ack =
-            DeliveryCodec.parseAck(new String(line, 0, length, StandardCharsets.UTF_8));
-        if (ack != null) {
-          if (acked == null) {
-            acked = new HashMap<>();
+        if (!acks.read(line, length)) {
+          continue; // a PONG, or anything else: it spoke
+        }
+        if (acks.target().equals(ackedTarget)) {
+          ackedSeq = Math.max(ackedSeq, acks.seq());
+        } else {
+          if (ackedTarget != null) {
+            acked(ackedTarget, ackedSeq);
           }
-          acked.merge(ack.group(), ack.seq(), Math::max); // ACKs are cumulative
+          ackedTarget = acks.target();
+          ackedSeq = acks.seq();
         }
       }
       if (spoke && !answered) {
         answered = true;
         up.complete(this);
       }
-      if (acked != null) {
-        acked.forEach(this::acked);
+      if (ackedTarget != null) {
+        acked(ackedTarget, ackedSeq);
       }
     }
 

@@ -1,5 +1,8 @@
 package tempocast.protocol;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * The delivery protocol: coordinator to receiver ({@code HELLO}, {@code MSG}, and the notices
  * {@code EVENT}, {@code DELIVERED} and {@code OWED}), and back ({@code ACK}). One connection per
@@ -143,4 +146,89 @@ public final class DeliveryCodec {
   }
 
   public record Ack(String group, long seq) {}
+
+  /**
+   * {@link #parseAck} on the bytes of a line, for the delivery loop, which reads an ACK per member
+   * per message: it allocates nothing for an ACK of the same target as the one before (a string,
+   * its split, the record were a sixth of what a one-message-at-a-time coordinator allocated).
+   * Accepts and refuses exactly what {@link #parseAck} does. One per connection; not thread-safe.
+   */
+  public static final class AckReader {
+    private byte[] lastTargetBytes = new byte[0];
+    private String lastTarget = "";
+    private String target;
+    private long seq;
+
+    /** Whether the first {@code length} bytes of {@code line} are an ACK; then see the getters. */
+    public boolean read(byte[] line, int length) {
+      if (length < 4 || line[0] != 'A' || line[1] != 'C' || line[2] != 'K' || line[3] != ' ') {
+        return false;
+      }
+      int space = -1;
+      for (int i = 4; i < length; i++) {
+        if (line[i] == ' ') {
+          if (space >= 0) {
+            return false; // a fourth field
+          }
+          space = i;
+        }
+      }
+      if (space < 0 || !parseSeq(line, space + 1, length)) {
+        return false;
+      }
+      if (!Arrays.equals(line, 4, space, lastTargetBytes, 0, lastTargetBytes.length)) {
+        lastTargetBytes = Arrays.copyOfRange(line, 4, space);
+        lastTarget = new String(lastTargetBytes, StandardCharsets.UTF_8);
+      }
+      target = lastTarget;
+      return true;
+    }
+
+    private boolean parseSeq(byte[] line, int from, int to) {
+      for (int i = from; i < to; i++) {
+        if (line[i] < 0) {
+          // Long.parseLong takes any Unicode digit: leave those to it
+          try {
+            seq = Long.parseLong(new String(line, from, to - from, StandardCharsets.UTF_8));
+            return true;
+          } catch (NumberFormatException e) {
+            return false;
+          }
+        }
+      }
+      int i = from;
+      boolean negative = i < to && line[i] == '-';
+      if (i < to && (line[i] == '-' || line[i] == '+')) {
+        i++;
+      }
+      if (i == to) {
+        return false;
+      }
+      long value = 0; // accumulated negatively, as Long.parseLong does, to reach Long.MIN_VALUE
+      for (; i < to; i++) {
+        int digit = line[i] - '0';
+        if (digit < 0 || digit > 9) {
+          return false;
+        }
+        try {
+          value = Math.subtractExact(Math.multiplyExact(value, 10), digit);
+        } catch (ArithmeticException overflow) {
+          return false;
+        }
+      }
+      if (!negative && value == Long.MIN_VALUE) {
+        return false;
+      }
+      seq = negative ? value : -value;
+      return true;
+    }
+
+    public String target() {
+      return target;
+    }
+
+    public long seq() {
+      return seq;
+    }
+  }
 }

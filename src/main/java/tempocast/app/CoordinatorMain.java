@@ -165,8 +165,15 @@ public final class CoordinatorMain {
     if (!settings.postgresStore()) {
       return RocksDbJournalStore.open(settings.dataDir());
     }
-    return PostgresJournalStore.open(
-        settings.store(), settings.storeUser(), settings.storePassword());
+    PostgresJournalStore store =
+        PostgresJournalStore.open(settings.store(), settings.storeUser(), settings.storePassword());
+    try {
+      store.claim();
+    } catch (StoreException e) {
+      store.close();
+      throw e;
+    }
+    return store;
   }
 
   /**

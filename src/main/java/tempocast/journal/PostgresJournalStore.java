@@ -65,6 +65,17 @@ public final class PostgresJournalStore implements JournalStore {
 
   private final String database;
 
+  /** The advisory lock a coordinator holds while it writes to the database (see {@link #claim}). */
+  static final long OWNER_LOCK = MIGRATION_LOCK + 1;
+
+  /**
+   * Guarded by this: whether {@link #claim} was called, and the connection whose session holds the
+   * lock; null after it broke, until the next transaction takes the lock again.
+   */
+  private boolean claimed;
+
+  private Connection owner;
+
   private PostgresJournalStore(HikariDataSource pool, String where, String database) {
     this.pool = pool;
     this.where = where;
@@ -197,6 +208,49 @@ public final class PostgresJournalStore implements JournalStore {
   }
 
   /** {@code postgresql://HOST:PORT/DATABASE}, without the login: what to show a user. */
+  /**
+   * Makes this store the one writer of its database, as RocksDB's lock file makes a coordinator the
+   * one user of its data directory: two coordinators sequencing the same groups into one database
+   * would give two messages one number. PostgreSQL holds the lock for the session of a connection
+   * kept for it, and drops it when that session ends, also when the process is killed. Throws, in
+   * one line, if another coordinator holds it.
+   */
+  public synchronized void claim() {
+    claimed = true;
+    takeOwnerLock();
+  }
+
+  private void takeOwnerLock() {
+    Connection c = null;
+    try {
+      c = pool.getDataSource().getConnection();
+      c.setAutoCommit(true);
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + OWNER_LOCK + ")")) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          throw new StoreException(
+              "another coordinator is using the journal in "
+                  + describe()
+                  + ": stop it first, or give this coordinator a database of its own",
+              null);
+        }
+      }
+      c.setAutoCommit(false);
+      owner = c;
+    } catch (SQLException e) {
+      throw failure("cannot claim the journal", where, e);
+    } finally {
+      if (owner != c && c != null) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // it was refused or broken: nothing of it is kept
+        }
+      }
+    }
+  }
+
   public String describe() {
     return "postgresql://" + where + "/" + database;
   }
@@ -754,6 +808,16 @@ public final class PostgresJournalStore implements JournalStore {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (owner != null) {
+        try {
+          owner.close(); // the claim ends with its session
+        } catch (SQLException ignored) {
+          // the server has gone: so has the claim
+        }
+        owner = null;
+      }
+    }
     pool.close();
   }
 
@@ -769,6 +833,11 @@ public final class PostgresJournalStore implements JournalStore {
    * pool tests it before it lends it once more.
    */
   private <T> T inTransaction(String what, Work<T> work) {
+    synchronized (this) {
+      if (claimed) {
+        return inOwnerTransaction(what, work);
+      }
+    }
     try (Connection c = pool.getConnection()) {
       try {
         T result = work.run(c);
@@ -784,6 +853,45 @@ public final class PostgresJournalStore implements JournalStore {
       }
     } catch (SQLException e) {
       throw failure(what, where, e);
+    }
+  }
+
+  /** As {@link #inTransaction}, on the connection that holds the claim (taken again if lost). */
+  private synchronized <T> T inOwnerTransaction(String what, Work<T> work) {
+    if (owner == null) {
+      takeOwnerLock();
+    }
+    Connection c = owner;
+    try {
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException ignored) {
+        // the connection is gone; the failure that matters is e
+      }
+      if (broken(c)) {
+        owner = null; // and with its session, the claim
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // broken already
+        }
+      }
+      if (e instanceof SQLException sql) {
+        throw failure(what, where, sql);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  private static boolean broken(Connection c) {
+    try {
+      return c.isClosed() || !c.isValid(1);
+    } catch (SQLException e) {
+      return true;
     }
   }
 

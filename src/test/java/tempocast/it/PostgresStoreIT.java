@@ -114,6 +114,24 @@ class PostgresStoreIT extends ItBase {
         "error: PostgreSQL at 127.0.0.1:" + pg.port() + ": database \"nosuch\" does not exist");
   }
 
+  @Test
+  void aSecondCoordinatorOnTheSameDatabaseIsRefusedWithOneLine() throws Exception {
+    String db = freshDatabase();
+    Coordinator first =
+        fx.startCoordinator("30", "store = " + pg.jdbcUrl(db), "store-user = postgres");
+    assertRefused(
+        pg.jdbcUrl(db),
+        "error: another coordinator is using the journal in postgresql://127.0.0.1:"
+            + pg.port()
+            + "/"
+            + db
+            + ": stop it first, or give this coordinator a database of its own");
+    assertTrue(first.proc.isAlive(), "the first goes on");
+    first.kill(); // its session ends with the process, and with it the claim
+    Coordinator taking = fx.restart(first);
+    assertTrue(taking.proc.isAlive());
+  }
+
   private void assertRefused(String url, String start) {
     int port = ProcessFixture.freePort();
     var cfg =

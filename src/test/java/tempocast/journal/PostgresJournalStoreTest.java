@@ -67,6 +67,65 @@ class PostgresJournalStoreTest extends JournalStoreContract {
     return openOn(url);
   }
 
+  static String databaseOf(String url) {
+    String path = url.substring(url.lastIndexOf('/') + 1);
+    int query = path.indexOf('?');
+    return query < 0 ? path : path.substring(0, query);
+  }
+
+  String taken() {
+    return "another coordinator is using the journal in postgresql://127.0.0.1:"
+        + server.port()
+        + "/"
+        + databaseOf(url)
+        + ": stop it first, or give this coordinator a database of its own";
+  }
+
+  @Test
+  void aClaimedDatabaseIsRefusedToASecondCoordinatorUntilTheFirstLetsGo() {
+    ((PostgresJournalStore) store).claim();
+    PostgresJournalStore second = openOn(url);
+    try {
+      assertEquals(taken(), assertThrows(StoreException.class, second::claim).getMessage());
+      store.close();
+      second.claim();
+      second.append(List.of(msg("main", 1, 100)), true);
+      assertEquals(List.of(1L), seqs(second.read("main", 1, Long.MIN_VALUE, 10)));
+    } finally {
+      second.close();
+      store = openOn(url); // for closeStore
+    }
+  }
+
+  @Test
+  void nothingIsWrittenWithoutTheClaimOnceItsSessionIsGone() {
+    PostgresJournalStore first = (PostgresJournalStore) store;
+    first.claim();
+    first.append(List.of(msg("main", 1, 100)), true);
+    // The server ends the first coordinator's sessions (as a restart does); a second one claims.
+    server.sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"
+            + databaseOf(url)
+            + "' AND pid <> pg_backend_pid()");
+    PostgresJournalStore second = openOn(url);
+    try {
+      second.claim();
+      assertThrows(
+          StoreException.class, () -> first.append(List.of(msg("main", 2, 200)), true), "broken");
+      assertEquals(
+          taken(),
+          assertThrows(StoreException.class, () -> first.append(List.of(msg("main", 2, 200)), true))
+              .getMessage(),
+          "the claim is taken again before a write, and it is the second's now");
+      assertEquals(List.of(1L), seqs(second.read("main", 1, Long.MIN_VALUE, 10)));
+      second.close();
+      first.append(List.of(msg("main", 2, 200)), true);
+      assertEquals(List.of(1L, 2L), seqs(first.read("main", 1, Long.MIN_VALUE, 10)));
+    } finally {
+      second.close();
+    }
+  }
+
   @Test
   void migratingAgainIsANoOp() throws Exception {
     store.append(List.of(msg("main", 1, 100)), true);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -160,20 +161,63 @@ public final class CoordinatorMain {
     return exit.getNow(0);
   }
 
-  /** The journal store the settings name: RocksDB in the data directory, or PostgreSQL. */
+  /** How often a standby tries the journal that another coordinator holds. */
+  private static final Duration STANDBY_POLL = Duration.ofMillis(200);
+
+  /**
+   * The journal store the settings name: RocksDB in the data directory, or PostgreSQL, held for
+   * this coordinator alone. A standby waits while another coordinator holds it.
+   */
   private static JournalStore openStore(CoordinatorSettings settings) {
     if (!settings.postgresStore()) {
-      return RocksDbJournalStore.open(settings.dataDir());
+      return whileInUse(
+          settings,
+          settings.dataDir().toString(),
+          () -> RocksDbJournalStore.open(settings.dataDir()));
     }
     PostgresJournalStore store =
         PostgresJournalStore.open(settings.store(), settings.storeUser(), settings.storePassword());
     try {
-      store.claim();
+      return whileInUse(
+          settings,
+          store.describe(),
+          () -> {
+            store.claim();
+            return store;
+          });
     } catch (StoreException e) {
       store.close();
       throw e;
     }
-    return store;
+  }
+
+  /** Opens with {@code open}; a standby tries again while another coordinator uses the journal. */
+  private static JournalStore whileInUse(
+      CoordinatorSettings settings, String where, Supplier<JournalStore> open) {
+    boolean announced = false;
+    while (true) {
+      try {
+        return open.get();
+      } catch (StoreException e) {
+        if (!e.inUse() || !settings.standby()) {
+          throw e;
+        }
+        if (!announced) {
+          System.out.println(
+              "standby: another coordinator is using the journal in "
+                  + where
+                  + "; this one takes over when it stops");
+          System.out.flush();
+          announced = true;
+        }
+        try {
+          Thread.sleep(STANDBY_POLL.toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /**

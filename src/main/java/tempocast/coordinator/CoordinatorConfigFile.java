@@ -30,7 +30,8 @@ public final class CoordinatorConfigFile {
           "metrics-group-cap",
           "store",
           "store-user",
-          "store-password");
+          "store-password",
+          "standby");
 
   private CoordinatorConfigFile() {}
 
@@ -83,6 +84,12 @@ public final class CoordinatorConfigFile {
                         + v
                         + "'");
               }
+            }
+            case "standby" -> {
+              if (!v.equals("on") && !v.equals("off")) {
+                throw f.error(line, "standby must be 'on' or 'off', got '" + v + "'");
+              }
+              yield v.equals("on");
             }
             case "store" -> {
               if (!v.equals(CoordinatorSettings.ROCKSDB) && !v.startsWith("jdbc:postgresql://")) {

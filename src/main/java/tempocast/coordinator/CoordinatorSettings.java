@@ -26,7 +26,8 @@ public record CoordinatorSettings(
     int metricsGroupCap,
     String store,
     String storeUser,
-    String storePassword) {
+    String storePassword,
+    boolean standby) {
 
   /** The value of {@code store} that keeps the journal in RocksDB, in {@link #dataDir()}. */
   public static final String ROCKSDB = "rocksdb";
@@ -55,7 +56,8 @@ public record CoordinatorSettings(
         c.getInt("metrics-group-cap"),
         c.getString("store"),
         c.getString("store-user"),
-        c.getString("store-password"));
+        c.getString("store-password"),
+        c.getBoolean("standby"));
   }
 
   /** Whether the journal is in PostgreSQL ({@code store} is a JDBC URL) rather than RocksDB. */

@@ -229,11 +229,7 @@ public final class PostgresJournalStore implements JournalStore {
           ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + OWNER_LOCK + ")")) {
         rs.next();
         if (!rs.getBoolean(1)) {
-          throw new StoreException(
-              "another coordinator is using the journal in "
-                  + describe()
-                  + ": stop it first, or give this coordinator a database of its own",
-              null);
+          throw StoreException.inUse(describe(), null);
         }
       }
       c.setAutoCommit(false);

@@ -127,6 +127,9 @@ public final class RocksDbJournalStore implements JournalStore {
       }
       options.close();
       blockCache.close();
+      if (String.valueOf(e.getMessage()).contains(dir.resolve("LOCK").toString())) {
+        throw StoreException.inUse(dir.toString(), e); // RocksDB's lock file: one process at once
+      }
       throw new StoreException(openFailure(dir, e), e);
     }
   }

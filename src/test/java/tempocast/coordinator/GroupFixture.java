@@ -133,7 +133,8 @@ final class GroupFixture {
             100,
             CoordinatorSettings.ROCKSDB,
             "",
-            "");
+            "",
+            false);
     this.journal =
         kit.spawn(
             MessageJournal.create(

@@ -1,5 +1,6 @@
 package tempocast.participant;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,8 @@ class CoordinatorFailoverTest {
   static final ActorTestKit kit = ActorTestKit.create();
 
   @TempDir Path dir;
+
+  static final String CLOSE = "close:";
 
   final List<Scripted> servers = new CopyOnWriteArrayList<>();
   final List<String> notices = new CopyOnWriteArrayList<>();
@@ -104,8 +107,14 @@ class CoordinatorFailoverTest {
           if (reply.isEmpty()) {
             continue; // no answer, as from a coordinator that hangs
           }
-          out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
+          boolean close = reply.startsWith(CLOSE);
+          out.write((reply.substring(close ? CLOSE.length() : 0) + "\n").getBytes(UTF_8));
           out.flush();
+          if (close) {
+            // an orderly close after the answer, as at the coordinator's idle timeout; the socket
+            // is closed once the participant has closed its side too
+            s.shutdownOutput();
+          }
         }
       } catch (IOException e) {
         // the test ended
@@ -212,5 +221,27 @@ class CoordinatorFailoverTest {
         List.of("AUTH main alice s3cret", toA.get(0)),
         b.received,
         "after request-timeout the same MSEND goes to b");
+  }
+
+  @Test
+  void aConnectionClosedInOrderIsOpenedAgainToTheSameCoordinator() throws Exception {
+    Scripted a =
+        new Scripted(line -> line.startsWith("GROUPS ") ? CLOSE + standard(line) : standard(line));
+    Scripted b = new Scripted(CoordinatorFailoverTest::standard);
+    startParticipant(List.of(a.address(), b.address()));
+
+    for (int i = 0; i < 3; i++) {
+      assertEquals("group main members 1 online 1 td 10\nOK 1 groups", console("groups"));
+      int n = i + 1;
+      kit.createTestProbe()
+          .awaitAssert(
+              () -> {
+                assertEquals(n, a.sockets.stream().filter(Socket::isClosed).count());
+                return null;
+              });
+    }
+    assertEquals(3, a.received.stream().filter(l -> l.startsWith("GROUPS")).count());
+    assertEquals(List.of(), b.received, "nothing went to b: a never failed");
+    assertEquals(List.of(), notices);
   }
 }

@@ -63,12 +63,13 @@ public final class ParticipantMain {
       System.err.println("error: cannot start: " + e.getMessage());
       return 1;
     }
-    // Long enough for any command's own timeouts to fire first.
+    // Long enough for any command's own timeouts to fire first (a connection is tried at each
+    // coordinator address in turn).
     Duration wait =
         settings
             .msendRetryFor()
             .plus(settings.requestTimeout())
-            .plus(settings.connectTimeout())
+            .plus(settings.connectTimeout().multipliedBy(settings.coordinators().size()))
             .plusSeconds(5);
     boolean quit = false;
     try (console) {

@@ -95,7 +95,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
     this.log = log;
     this.notices = notices;
     this.stats = stats;
-    this.client = new CoordinatorClient(ctx.getSystem(), settings);
+    this.client = new CoordinatorClient(ctx.getSystem(), settings, notices);
   }
 
   @Override
@@ -262,7 +262,7 @@ public final class Participant extends AbstractBehavior<Participant.Command> {
                       settings.id(),
                       host,
                       port,
-                      local.coordinator(),
+                      client.coordinatorAddresses(local.coordinator()),
                       log,
                       settings.requestTimeout(),
                       settings.coordinatorSilence(),

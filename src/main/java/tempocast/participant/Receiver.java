@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,19 +60,19 @@ public final class Receiver {
 
   /**
    * Binds {@code host:port} (0 for any free port); fails if the port is taken. Connections from any
-   * address but the coordinator's are closed unread, and so are those whose first line is not
-   * {@code HELLO member}: deliveries meant for another participant (one that used this port before)
-   * never reach this one's log. {@code notices} hears, in words for the console, when the
-   * coordinator's connection is lost (it died, or was silent for {@code silence}) and when it is
-   * back, and the membership events and (if {@code notifyDelivered}) delivered notices the
-   * coordinator sends.
+   * address but the coordinators' (any of those the participant may use) are closed unread, and so
+   * are those whose first line is not {@code HELLO member}: deliveries meant for another
+   * participant (one that used this port before) never reach this one's log. {@code notices} hears,
+   * in words for the console, when the coordinator's connection is lost (it died, or was silent for
+   * {@code silence}) and when it is back, and the membership events and (if {@code
+   * notifyDelivered}) delivered notices the coordinator sends.
    */
   public static CompletionStage<Receiver> bind(
       ActorSystem<?> system,
       String member,
       String host,
       int port,
-      InetAddress coordinator,
+      Set<InetAddress> coordinators,
       ActorRef<MessageLog.Command> log,
       Duration timeout,
       Duration silence,
@@ -89,13 +90,13 @@ public final class Receiver {
             Sink.foreach(
                 c -> {
                   InetAddress from = c.remoteAddress().getAddress();
-                  if (!from.equals(coordinator)) {
+                  if (!coordinators.contains(from)) {
                     system
                         .log()
                         .warn(
-                            "Refused a delivery connection from {}: only the coordinator at {} may deliver",
+                            "Refused a delivery connection from {}: only the coordinators at {} may deliver",
                             from,
-                            coordinator);
+                            coordinators);
                     c.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.empty()), system);
                     return;
                   }

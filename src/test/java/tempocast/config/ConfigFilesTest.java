@@ -8,12 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tempocast.coordinator.CoordinatorConfigFile;
 import tempocast.coordinator.CoordinatorSettings;
 import tempocast.participant.ParticipantConfigFile;
 import tempocast.participant.ParticipantSettings;
+import tempocast.participant.ParticipantSettings.CoordinatorAddress;
 
 class ConfigFilesTest {
   @TempDir Path dir;
@@ -84,11 +86,73 @@ class ConfigFilesTest {
         ParticipantConfigFile.load(write("alice\nlogs/a.log\n127.0.0.1 5000\n"));
     assertEquals("alice", a.id());
     assertEquals(Path.of("logs/a.log"), a.logFile());
-    assertEquals("127.0.0.1", a.coordinatorHost());
-    assertEquals(5000, a.coordinatorPort());
+    assertEquals(List.of(new CoordinatorAddress("127.0.0.1", 5000)), a.coordinators());
     ParticipantSettings b = ParticipantConfigFile.load(write("bob\nb.log\n127.0.0.1:5001\n"));
-    assertEquals(5001, b.coordinatorPort());
+    assertEquals(List.of(new CoordinatorAddress("127.0.0.1", 5001)), b.coordinators());
     assertTrue(b.notifyDelivered(), "delivered notices are on by default");
+    assertEquals(
+        List.of(new CoordinatorAddress("::1", 5002)),
+        ParticipantConfigFile.load(write("c\nc.log\n[::1]:5002\n")).coordinators());
+    assertEquals(
+        List.of(new CoordinatorAddress("::1", 5003)),
+        ParticipantConfigFile.load(write("c\nc.log\n::1 5003\n")).coordinators());
+    assertEquals("[::1]:5003", new CoordinatorAddress("::1", 5003).toString());
+  }
+
+  @Test
+  void participantAcceptsSeveralCoordinatorsInEveryForm() throws Exception {
+    List<CoordinatorAddress> two =
+        List.of(
+            new CoordinatorAddress("127.0.0.1", 7000), new CoordinatorAddress("127.0.0.2", 7001));
+    for (String line :
+        List.of(
+            "127.0.0.1 7000, 127.0.0.2 7001",
+            "127.0.0.1 7000,127.0.0.2 7001",
+            "127.0.0.1:7000, 127.0.0.2 7001",
+            "127.0.0.1:7000,127.0.0.2:7001",
+            "127.0.0.1:7000 127.0.0.2:7001",
+            "127.0.0.1:7000   127.0.0.2:7001",
+            "127.0.0.1 7000 127.0.0.2 7001")) {
+      assertEquals(
+          two, ParticipantConfigFile.load(write("a\na.log\n" + line + "\n")).coordinators(), line);
+    }
+    assertEquals(
+        List.of(
+            new CoordinatorAddress("::1", 7000),
+            new CoordinatorAddress("127.0.0.1", 7001),
+            new CoordinatorAddress("fe80::1", 7002)),
+        ParticipantConfigFile.load(write("a\na.log\n[::1]:7000 127.0.0.1:7001 [fe80::1]:7002\n"))
+            .coordinators(),
+        "the order is kept: it is the order they are tried in");
+  }
+
+  @Test
+  void participantRefusesAmbiguousOrBrokenCoordinatorLists() throws Exception {
+    for (String line :
+        List.of(
+            "127.0.0.1 7000 127.0.0.2:7001", // mixed forms without commas
+            "127.0.0.1:7000 7001",
+            "127.0.0.1 7000,",
+            ",127.0.0.1 7000",
+            "127.0.0.1 7000,, 127.0.0.2 7001",
+            "127.0.0.1 7000 127.0.0.2", // a host without its port
+            "127.0.0.1 7000 x, 127.0.0.2 7001",
+            "127.0.0.1 7000; 127.0.0.2 7001")) {
+      assertError(
+          () -> ParticipantConfigFile.load(write("a\na.log\n" + line + "\n")),
+          "line 3",
+          "'IP PORT' or 'IP:PORT'",
+          "several",
+          "got '" + line + "'");
+    }
+    assertError(
+        () -> ParticipantConfigFile.load(write("a\na.log\n127.0.0.1 7000, 127.0.0.1:7000\n")),
+        "line 3",
+        "127.0.0.1:7000 is listed twice");
+    assertError(
+        () -> ParticipantConfigFile.load(write("a\na.log\n127.0.0.1 7000, 127.0.0.2 70000\n")),
+        "line 3",
+        "port must be a number from 1 to 65535, got '70000'");
   }
 
   @Test

@@ -74,8 +74,7 @@ class TerminalConsoleTest {
             "alice",
             null,
             Path.of("logs", "alice.log"),
-            "127.0.0.1",
-            5000,
+            List.of(new ParticipantSettings.CoordinatorAddress("127.0.0.1", 5000)),
             null,
             null,
             null,
@@ -85,7 +84,15 @@ class TerminalConsoleTest {
     assertEquals(Path.of("logs", "alice.log.participant.log"), s.programLogFile());
     ParticipantSettings bare =
         new ParticipantSettings(
-            "bob", null, Path.of("bob.log"), "127.0.0.1", 5000, null, null, null, null, true);
+            "bob",
+            null,
+            Path.of("bob.log"),
+            List.of(new ParticipantSettings.CoordinatorAddress("127.0.0.1", 5000)),
+            null,
+            null,
+            null,
+            null,
+            true);
     assertEquals(Path.of("bob.log.history"), bare.historyFile());
   }
 }

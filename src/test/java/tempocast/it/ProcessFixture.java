@@ -220,7 +220,14 @@ public final class ProcessFixture implements AutoCloseable {
    */
   public Coordinator startCoordinator(String td, String... settings) {
     int port = freePort();
-    Path dataDir = dir.resolve("coordinator-data-" + port);
+    return startCoordinatorOn(port, dir.resolve("coordinator-data-" + port), td, settings);
+  }
+
+  /**
+   * Writes a coordinator config for {@code port} and {@code dataDir} (which may be another
+   * coordinator's: a standby taking over its data once it is gone) and starts it.
+   */
+  public Coordinator startCoordinatorOn(int port, Path dataDir, String td, String... settings) {
     Path cfg =
         writeFile(
             "coordinator-" + port + ".cfg",
@@ -267,6 +274,16 @@ public final class ProcessFixture implements AutoCloseable {
         writeFile(
             id + ".cfg",
             id + "\n" + id + ".log\n127.0.0.1 " + coordinatorPort + "\n" + lines(settings));
+    return startParticipant(id, cfg, dir.resolve(id + ".log"));
+  }
+
+  /**
+   * Writes {@code <id>.cfg} with {@code coordinators} as its line 3 (one coordinator address or
+   * several, in any form the file accepts) and starts the participant.
+   */
+  public Participant startParticipantAt(String id, String coordinators, String... settings) {
+    Path cfg =
+        writeFile(id + ".cfg", id + "\n" + id + ".log\n" + coordinators + "\n" + lines(settings));
     return startParticipant(id, cfg, dir.resolve(id + ".log"));
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Participant;
+import tempocast.journal.PostgresServer;
 
 /**
  * Participants with several coordinator addresses (line 3 of their configuration) go over to the
@@ -30,10 +32,67 @@ class CoordinatorFailoverIT extends ItBase {
   @Test
   void aStandbyOnTheSameDataTakesOverAndTheParticipantsGoOnByThemselves() throws Exception {
     int p1 = ProcessFixture.freePort();
-    int p2 = ProcessFixture.freePort();
-    while (p2 == p1) p2 = ProcessFixture.freePort();
+    int p2 = otherPort(p1);
     Path data = fx.dir().resolve("shared-data");
     Coordinator a = fx.startCoordinatorOn(p1, data, "30");
+    // the standby, on the same data, started once the first is dead
+    failOver(a, p2, () -> fx.startCoordinatorOn(p2, data, "30").proc);
+  }
+
+  /**
+   * The same on a PostgreSQL store, with the standby running beforehand ({@code standby = on}): it
+   * waits without listening while the first holds the database, and starts serving by itself the
+   * moment the first dies, its session and claim ending with it.
+   */
+  @Test
+  void aRunningStandbyOnThePostgresStoreTakesOverByItself() throws Exception {
+    try (PostgresServer pg = PostgresServer.start()) {
+      pg.createDatabase("ha");
+      String[] store = {"store = " + pg.jdbcUrl("ha"), "store-user = postgres"};
+      int p1 = ProcessFixture.freePort();
+      int p2 = otherPort(p1);
+      Coordinator a = fx.startCoordinatorOn(p1, fx.dir().resolve("a-data"), "30", store);
+      Path standbyCfg =
+          fx.writeFile(
+              "standby-" + p2 + ".cfg",
+              p2
+                  + "\n30\ndata-dir = "
+                  + fx.dir().resolve("b-data")
+                  + "\n"
+                  + String.join("\n", store)
+                  + "\nstandby = on\n");
+      ProcessFixture.Proc standby =
+          fx.start("coordinator-standby", "coordinator", standbyCfg.toString());
+      standby.nextLine(
+          ProcessFixture.STARTUP_TIMEOUT, l -> l.startsWith("standby: "), "the standby's line");
+      failOver(
+          a,
+          p2,
+          () -> {
+            standby.nextLine(
+                ProcessFixture.STARTUP_TIMEOUT,
+                l -> l.contains("listening on"),
+                "the standby's 'listening on' line");
+            return standby;
+          });
+    }
+  }
+
+  private static int otherPort(int p1) {
+    int p2 = ProcessFixture.freePort();
+    while (p2 == p1) p2 = ProcessFixture.freePort();
+    return p2;
+  }
+
+  /**
+   * alice and bob, with both addresses, register at {@code a}; alice sends in a loop; {@code a} is
+   * killed after 20 OKs and {@code takeOver} brings the coordinator on {@code p2}; alice's msends
+   * go on by themselves, bob's next commands too, and both logs hold every acknowledged message
+   * once.
+   */
+  private void failOver(Coordinator a, int p2, Callable<ProcessFixture.Proc> takeOver)
+      throws Exception {
+    int p1 = a.port;
     // the two spellings of a list: comma-separated 'IP PORT', space-separated 'IP:PORT'
     Participant alice =
         fx.startParticipantAt(
@@ -71,7 +130,7 @@ class CoordinatorFailoverIT extends ItBase {
         ProcessFixture.DELIVERY_TIMEOUT, "20 acknowledged msends", () -> acked.get() >= 20);
     a.kill(); // SIGKILL, mid-stream
     int atKill = acked.get();
-    Coordinator b = fx.startCoordinatorOn(p2, data, "30"); // the standby, on the same data
+    ProcessFixture.Proc b = takeOver.call();
     ProcessFixture.await(
         SEND_TIMEOUT,
         "20 more acknowledged msends after the failover",
@@ -100,7 +159,7 @@ class CoordinatorFailoverIT extends ItBase {
     assertEquals(
         acked.get() + 1, alice.logLines().size(), "alice: every acknowledged message once");
     assertEquals(acked.get() + 1, bob.logLines().size(), "bob: every acknowledged message once");
-    assertTrue(b.proc.isAlive());
+    assertTrue(b.isAlive());
   }
 
   @Test

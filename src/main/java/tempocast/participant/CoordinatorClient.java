@@ -316,28 +316,14 @@ public final class CoordinatorClient {
               if (err == null) {
                 failed(c, "the coordinator at " + address + " closed the connection", false);
               } else {
-                failed(
-                    c,
-                    "cannot reach the coordinator at "
-                        + address
-                        + " ("
-                        + Failures.rootMessage(err)
-                        + ")",
-                    true);
+                failed(c, unreachable(address, err), true);
               }
             });
     run.first()
         .whenComplete(
             (ok, err) -> {
               if (err != null) {
-                failed(
-                    c,
-                    "cannot reach the coordinator at "
-                        + address
-                        + " ("
-                        + Failures.rootMessage(err)
-                        + ")",
-                    true);
+                failed(c, unreachable(address, err), true);
               } else {
                 up(c);
               }
@@ -360,5 +346,9 @@ public final class CoordinatorClient {
           });
     }
     return c;
+  }
+
+  private static String unreachable(Object address, Throwable err) {
+    return "cannot reach the coordinator at " + address + " (" + Failures.rootMessage(err) + ")";
   }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The node configuration format: fixed lines first (their meaning is their position), then optional
@@ -39,6 +40,16 @@ public final class ConfigFile {
    */
   public static ConfigFile read(Path path, int fixedCount, Set<String> knownKeys)
       throws ConfigException {
+    return read(path, fixedCount, knownKeys, Map.of());
+  }
+
+  /**
+   * As above; a line that starts with a key of {@code unsupported} fails with its value, a line
+   * that says what to do instead (for settings users look for that do not exist yet).
+   */
+  public static ConfigFile read(
+      Path path, int fixedCount, Set<String> knownKeys, Map<String, String> unsupported)
+      throws ConfigException {
     List<String> raw;
     try {
       raw = Files.readAllLines(path, StandardCharsets.UTF_8);
@@ -65,6 +76,11 @@ public final class ConfigFile {
         fixed.add(line);
         continue;
       }
+      for (Map.Entry<String, String> u : unsupported.entrySet()) {
+        if (text.startsWith(u.getKey())) {
+          throw ConfigException.at(shape, line.number(), u.getValue());
+        }
+      }
       int eq = text.indexOf('=');
       if (eq < 0) {
         throw ConfigException.at(
@@ -75,7 +91,7 @@ public final class ConfigFile {
         throw ConfigException.at(
             shape,
             line.number(),
-            "unknown setting '" + key + "'; known: " + String.join(", ", knownKeys));
+            "unknown setting '" + key + "'; known: " + String.join(", ", new TreeSet<>(knownKeys)));
       }
       if (options.containsKey(key)) {
         throw ConfigException.at(shape, line.number(), "'" + key + "' is set twice");

@@ -33,6 +33,12 @@ public final class CoordinatorConfigFile {
           "store-password",
           "standby");
 
+  private static final Map<String, String> UNSUPPORTED =
+      Map.of(
+          "cluster",
+          "several coordinators as one (a 'cluster' section) are not supported yet: run one"
+              + " coordinator with a standby beside it ('standby = on'), see docs/SCALING.md");
+
   private CoordinatorConfigFile() {}
 
   public static CoordinatorSettings load(Path path) throws ConfigException {
@@ -40,7 +46,7 @@ public final class CoordinatorConfigFile {
   }
 
   public static CoordinatorSettings load(Path path, Config defaults) throws ConfigException {
-    ConfigFile f = ConfigFile.read(path, 2, KEYS);
+    ConfigFile f = ConfigFile.read(path, 2, KEYS, UNSUPPORTED);
     ConfigFile.Line portLine = f.fixed(0, "line 1: the port the coordinator listens on");
     int port = f.port(portLine, portLine.text());
     ConfigFile.Line tdLine = f.fixed(1, "line 2: td, the persistence threshold in seconds");

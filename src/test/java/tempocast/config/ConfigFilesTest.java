@@ -73,7 +73,16 @@ class ConfigFilesTest {
     assertError(
         () -> CoordinatorConfigFile.load(write("5000\n1\ncolour = red\n")),
         "line 3",
-        "unknown setting");
+        "unknown setting 'colour'; known: bind, data-dir, delivery-window,");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\ncluster {\n  seed-nodes = []\n}\n")),
+        "line 3",
+        "several coordinators as one (a 'cluster' section) are not supported yet: run one"
+            + " coordinator with a standby beside it ('standby = on'), see docs/SCALING.md");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\nstandby = maybe\n")),
+        "line 3",
+        "standby must be 'on' or 'off', got 'maybe'");
     assertError(
         () -> CoordinatorConfigFile.load(dir.resolve("missing.conf")),
         "missing.conf",

@@ -37,6 +37,19 @@ abstract class ManualTimeSessionTest {
 
   /** Moves both clocks by {@code d} at once. */
   void advance(Duration d) {
+    jump(d);
+  }
+
+  /**
+   * Moves both clocks in steps of {@code step}, so that timers set while time passes fire in turn.
+   */
+  void advanceInSteps(Duration d, Duration step) {
+    for (long done = 0; done < d.toMillis(); done += step.toMillis()) {
+      jump(step);
+    }
+  }
+
+  private void jump(Duration d) {
     clock.advance(d);
     time.timePasses(d);
   }

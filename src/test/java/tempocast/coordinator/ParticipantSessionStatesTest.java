@@ -35,12 +35,10 @@ class ParticipantSessionStatesTest extends ManualTimeSessionTest {
     kit.shutdownTestKit();
   }
 
-  /** Moves both clocks in small steps, so that timers set while time passes fire in turn. */
+  /** In small steps: the reattach backoff's timers, set while time passes, fire in turn. */
   @Override
   void advance(Duration d) {
-    for (long done = 0; done < d.toMillis(); done += STEP.toMillis()) {
-      super.advance(STEP);
-    }
+    advanceInSteps(d, STEP);
   }
 
   /** Sends {@code command} without waiting: its reply comes to the probe returned. */

@@ -191,7 +191,9 @@ class CommandCodecTest {
     assertEquals("DELIVERED @bob 3", DeliveryCodec.delivered("@bob", 3));
     assertEquals(
         new DeliveryCodec.Delivered("@bob", 3), DeliveryCodec.parseFrame("DELIVERED @bob 3"));
-    assertEquals(new DeliveryCodec.Ack("@bob", 3), DeliveryCodec.parseAck("ACK @bob 3"));
+    assertEquals(
+        new AckReaderTest.Ack("@bob", 3),
+        AckReaderTest.read(new DeliveryCodec.AckReader(), "ACK @bob 3"));
     assertEquals("OWED 3000", DeliveryCodec.owed(3000));
     assertEquals(new DeliveryCodec.Owed(3000), DeliveryCodec.parseFrame("OWED 3000"));
     for (String bad :

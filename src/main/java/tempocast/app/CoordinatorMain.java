@@ -15,14 +15,13 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
 import tempocast.Failures;
+import tempocast.cluster.ClusterNode;
 import tempocast.config.ConfigException;
 import tempocast.coordinator.CommandServer;
 import tempocast.coordinator.CoordinatorConfigFile;
+import tempocast.coordinator.CoordinatorCore;
 import tempocast.coordinator.CoordinatorSettings;
-import tempocast.coordinator.DeliveryLoop;
 import tempocast.coordinator.Directory;
-import tempocast.coordinator.ParticipantSession;
-import tempocast.coordinator.Publishers;
 import tempocast.http.HttpServer;
 import tempocast.http.Monitor;
 import tempocast.journal.JournalStore;
@@ -43,6 +42,9 @@ public final class CoordinatorMain {
     } catch (ConfigException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
+    }
+    if (settings.clustered()) {
+      return ClusterNode.run(settings);
     }
     JournalStore store = null;
     JournalStore.Snapshot recovered;
@@ -66,44 +68,21 @@ public final class CoordinatorMain {
             ? Metrics.prometheus(settings.metricsGroupCap())
             : Metrics.disabled();
     CompletableFuture<Integer> exit = new CompletableFuture<>();
-    DeliveryLoop deliveryLoop = new DeliveryLoop(settings, metrics);
-    Publishers publishers = new Publishers();
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.setup(
                 ctx -> {
-                  ActorRef<MessageJournal.Command> journal =
-                      ctx.spawn(
-                          MessageJournal.create(
-                              new MessageJournal.Settings(
-                                  settings.td(),
-                                  settings.pruneInterval(),
-                                  settings.fsync(),
-                                  settings.maxAppendBatch()),
-                              journalStore,
-                              recovered,
-                              Clock.systemUTC(),
-                              metrics),
-                          "journal",
-                          DispatcherSelector.fromConfig("tempocast.blocking-io-dispatcher"));
-                  ActorRef<Directory.Command> directory =
-                      ctx.spawn(
-                          Directory.create(
-                              new ParticipantSession.Context(
-                                  settings,
-                                  journal,
-                                  deliveryLoop,
-                                  Clock.systemUTC(),
-                                  metrics,
-                                  publishers),
-                              recovered),
-                          "directory");
+                  CoordinatorCore core =
+                      CoordinatorCore.spawn(ctx, settings, journalStore, recovered, metrics);
+                  ActorRef<MessageJournal.Command> journal = core.journal();
+                  ActorRef<Directory.Command> directory = core.directory();
                   CompletionStage<String> http =
                       settings.httpEnabled()
                           ? startHttp(ctx.getSystem(), settings, directory, journal, metrics, ctx)
                           : CompletableFuture.completedFuture(null);
                   CommandServer commands =
-                      new CommandServer(ctx.getSystem(), settings, directory, publishers, metrics);
+                      new CommandServer(
+                          settings, core.commands(ctx.getSystem(), settings, metrics));
                   http.thenApply(
                           httpLine -> {
                             try {

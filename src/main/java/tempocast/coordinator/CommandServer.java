@@ -17,21 +17,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tempocast.metrics.Metrics;
 import tempocast.protocol.ClientCommand;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.LineFramer;
 import tempocast.protocol.Lines;
 import tempocast.protocol.ProtocolException;
-import tempocast.protocol.Replies;
 import tempocast.protocol.Reply;
 
 /**
@@ -52,21 +47,11 @@ public final class CommandServer extends SelectorLoop {
   /** Commands in flight per connection; more wait in TCP's buffers (backpressure). */
   private static final int PIPELINE = 1024;
 
-  /**
-   * Continuations of an ask run where the answer arrives (the answering actor's thread): the
-   * futures that Pekko's ask returns would otherwise run even {@code thenApply} on another pool, a
-   * thread hand-off per command.
-   */
-  private static final Executor IN_PLACE = Runnable::run;
-
   /** How often idle connections are looked for. */
   private static final long SWEEP_MILLIS = 1000;
 
-  private final ActorSystem<?> system;
   private final CoordinatorSettings settings;
-  private final ActorRef<Directory.Command> directory;
-  private final Publishers publishers;
-  private final Metrics metrics;
+  private final CommandRoute route;
   private final Queue<Connection> toService = new ConcurrentLinkedQueue<>();
   private ServerSocketChannel server;
 
@@ -75,18 +60,10 @@ public final class CommandServer extends SelectorLoop {
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
   private long nextSweep;
 
-  public CommandServer(
-      ActorSystem<?> system,
-      CoordinatorSettings settings,
-      ActorRef<Directory.Command> directory,
-      Publishers publishers,
-      Metrics metrics) {
+  public CommandServer(CoordinatorSettings settings, CommandRoute route) {
     super("tempocast-command-loop", "the command port");
-    this.system = system;
     this.settings = settings;
-    this.directory = directory;
-    this.publishers = publishers;
-    this.metrics = metrics;
+    this.route = route;
   }
 
   /** Listens on the configured address and port; returns where (the port may have been 0). */
@@ -256,7 +233,7 @@ public final class CommandServer extends SelectorLoop {
         synchronized (this) {
           slots.addLast(slot);
         }
-        CompletionStage<Reply> reply;
+        CompletionStage<ByteString> reply;
         try {
           reply = handle(line, this);
         } catch (RuntimeException e) {
@@ -264,9 +241,8 @@ public final class CommandServer extends SelectorLoop {
           reply = done(internalError());
         }
         reply.whenCompleteAsync(
-            (r, err) ->
-                answered(slot, Lines.line(Replies.render(err == null ? r : internalError()))),
-            IN_PLACE);
+            (r, err) -> answered(slot, err == null ? r : LocalCommands.rendered(internalError())),
+            LocalCommands.IN_PLACE);
       }
       if (outstanding() >= PIPELINE) {
         key.interestOps(key.interestOps() & ~SelectionKey.OP_READ);
@@ -379,7 +355,7 @@ public final class CommandServer extends SelectorLoop {
         Reply.ErrorCode.INTERNAL, "the coordinator failed on this command; retry it");
   }
 
-  private CompletionStage<Reply> handle(ByteString bytes, Connection connection) {
+  private CompletionStage<ByteString> handle(ByteString bytes, Connection connection) {
     if (bytes == LineFramer.TOO_LONG) {
       return done(
           new Reply.Error(
@@ -401,90 +377,11 @@ public final class CommandServer extends SelectorLoop {
       connection.credentials.put(a.member(), Secrets.hash(a.secret()));
       return done(new Reply.Authenticated(a.group(), a.member()));
     }
-    Directory.Caller caller = new Directory.Caller(connection.credentials.get(cmd.member()));
-    if (cmd instanceof ClientCommand.MSend s) {
-      long start = System.nanoTime();
-      return msend(s, caller, connection.knownGroups)
-          .thenApplyAsync(
-              reply -> {
-                metrics.msendAnswered(reply, start);
-                return reply;
-              },
-              IN_PLACE);
-    }
-    return ask(directory, r -> new Directory.Handle(cmd, caller, r));
+    return route.route(
+        cmd, bytes, connection.credentials.get(cmd.member()), connection.knownGroups);
   }
 
-  private CompletionStage<Reply> msend(
-      ClientCommand.MSend s,
-      Directory.Caller caller,
-      Map<String, ActorRef<GroupManager.Command>> knownGroups) {
-    Publishers.Publisher direct = publishers.get(s.group());
-    if (direct != null) {
-      // Sequenced here, under the manager's lock, and handed to the journal, which answers. No
-      // timeout: the journal answers every append, stored or refused, also when it restarts.
-      CompletableFuture<Reply> answer = new CompletableFuture<>();
-      if (direct.publish(s.member(), caller.credential(), s.msgId(), s.text(), answer::complete)) {
-        return answer.thenComposeAsync(
-            reply ->
-                isNotMember(reply)
-                    // the directory says whether it is registered at all
-                    ? ask(directory, r -> new Directory.Handle(s, caller, r))
-                    : done(reply),
-            IN_PLACE);
-      }
-    }
-    ActorRef<GroupManager.Command> known = knownGroups.get(s.group());
-    if (known != null) {
-      return ask(
-              known,
-              r ->
-                  new GroupManager.Publish(s.member(), caller.credential(), s.msgId(), s.text(), r))
-          .thenComposeAsync(
-              reply ->
-                  isNotMember(reply)
-                      // the directory says whether it is registered at all
-                      ? ask(directory, r -> new Directory.Handle(s, caller, r))
-                      : done(reply),
-              IN_PLACE);
-    }
-    return AskPattern.<Directory.Command, Directory.ManagerRef>ask(
-            directory,
-            r -> new Directory.GetManager(s.group(), r),
-            settings.askTimeout(),
-            system.scheduler())
-        .thenComposeAsync(
-            ref -> {
-              if (ref.ref() != null) {
-                knownGroups.put(s.group(), ref.ref());
-              }
-              return ask(directory, r -> new Directory.Handle(s, caller, r));
-            },
-            IN_PLACE)
-        .exceptionallyAsync(err -> timeout(), IN_PLACE);
-  }
-
-  private static boolean isNotMember(Reply reply) {
-    return reply instanceof Reply.Error e && e.code() == Reply.ErrorCode.NOT_MEMBER;
-  }
-
-  private <T> CompletionStage<Reply> ask(
-      ActorRef<T> target, java.util.function.Function<ActorRef<Reply>, T> command) {
-    return AskPattern.ask(
-            target,
-            command::apply,
-            settings.askTimeout().plus(settings.connectTimeout()),
-            system.scheduler())
-        .exceptionallyAsync(err -> timeout(), IN_PLACE);
-  }
-
-  private static CompletionStage<Reply> done(Reply reply) {
-    return CompletableFuture.completedFuture(reply);
-  }
-
-  private static Reply timeout() {
-    return new Reply.Error(
-        Reply.ErrorCode.INTERNAL,
-        "the coordinator did not answer in time; the outcome is unknown, retry with the same MSGID");
+  private static CompletionStage<ByteString> done(Reply reply) {
+    return CompletableFuture.completedFuture(LocalCommands.rendered(reply));
   }
 }

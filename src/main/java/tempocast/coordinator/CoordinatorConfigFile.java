@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import tempocast.cluster.ClusterSettings;
 import tempocast.config.ConfigException;
 import tempocast.config.ConfigFile;
 
@@ -31,15 +32,54 @@ public final class CoordinatorConfigFile {
           "store",
           "store-user",
           "store-password",
-          "standby");
+          "standby",
+          "cluster",
+          "seed-nodes");
+
+  /** The section form that HOCON users write: each cluster setting is a line of its own here. */
+  private static final String CLUSTER_LINES =
+      "the cluster settings are lines of their own: 'cluster = HOST:PORT' (this node's cluster"
+          + " address), 'seed-nodes = HOST:PORT, HOST:PORT, ...' and"
+          + " 'store = jdbc:postgresql://HOST:PORT/DATABASE'; see the README, \"A cluster\"";
 
   private static final Map<String, String> UNSUPPORTED =
-      Map.of(
-          "cluster",
-          "several coordinators as one (a 'cluster' section) are not supported yet: run one"
-              + " coordinator with a standby beside it ('standby = on'), see docs/SCALING.md");
+      Map.of("cluster {", CLUSTER_LINES, "cluster{", CLUSTER_LINES);
 
   private CoordinatorConfigFile() {}
+
+  /** What a cluster node's file must say, and what it cannot, each refused with its line. */
+  private static void clusterRules(ConfigFile f, Map<String, Object> overrides)
+      throws ConfigException {
+    Map<String, ConfigFile.Line> o = f.options();
+    ConfigFile.Line cluster = o.get("cluster");
+    if (cluster == null) {
+      if (o.containsKey("seed-nodes")) {
+        throw f.error(
+            o.get("seed-nodes"),
+            "seed-nodes needs 'cluster = HOST:PORT' (this node's own cluster address) beside it");
+      }
+      return;
+    }
+    ConfigFile.Line store = o.get("store");
+    if (store == null || store.text().equals(CoordinatorSettings.ROCKSDB)) {
+      throw f.error(
+          cluster,
+          "a cluster keeps its journal in PostgreSQL, shared by its nodes: add"
+              + " 'store = jdbc:postgresql://HOST:PORT/DATABASE'");
+    }
+    if (Boolean.TRUE.equals(overrides.get("tempocast.coordinator.standby"))) {
+      throw f.error(
+          o.get("standby"),
+          "standby is for a coordinator on its own; in a cluster every node takes over from"
+              + " the others: remove 'standby = on'");
+    }
+    if (o.containsKey("http-port") && !o.get("http-port").text().equals("off")) {
+      throw f.error(
+          o.get("http-port"),
+          "the HTTP port (metrics, dashboard) is not available on a cluster node yet: remove"
+              + " http-port, or run a coordinator on its own");
+    }
+  }
 
   public static CoordinatorSettings load(Path path) throws ConfigException {
     return load(path, ConfigFactory.load());
@@ -108,6 +148,21 @@ public final class CoordinatorConfigFile {
               }
               yield v;
             }
+            case "cluster" -> {
+              try {
+                yield ClusterSettings.parseAddress(v).toString();
+              } catch (IllegalArgumentException ex) {
+                throw f.error(line, "cluster: this node's cluster address, " + ex.getMessage());
+              }
+            }
+            case "seed-nodes" -> {
+              try {
+                ClusterSettings.parseAddresses(v);
+                yield v;
+              } catch (IllegalArgumentException ex) {
+                throw f.error(line, "seed-nodes: the cluster's seed nodes, " + ex.getMessage());
+              }
+            }
             case "http-port" -> v.equals("off") ? 0 : f.port(line, v);
             case "http-token" -> {
               if (v.isEmpty() || !v.chars().allMatch(c -> c > ' ' && c < 127)) {
@@ -139,6 +194,7 @@ public final class CoordinatorConfigFile {
           };
       overrides.put("tempocast.coordinator." + key, value);
     }
+    clusterRules(f, overrides);
     Config config = ConfigFactory.parseMap(overrides).withFallback(defaults);
     return CoordinatorSettings.fromConfig(port, Duration.ofMillis(tdMillis), config);
   }

@@ -3,6 +3,8 @@ package tempocast.coordinator;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import tempocast.cluster.ClusterSettings;
 
 /** The coordinator's settings, read once at start-up from {@code tempocast.coordinator}. */
 public record CoordinatorSettings(
@@ -27,7 +29,8 @@ public record CoordinatorSettings(
     String store,
     String storeUser,
     String storePassword,
-    boolean standby) {
+    boolean standby,
+    ClusterSettings cluster) {
 
   /** The value of {@code store} that keeps the journal in RocksDB, in {@link #dataDir()}. */
   public static final String ROCKSDB = "rocksdb";
@@ -57,7 +60,24 @@ public record CoordinatorSettings(
         c.getString("store"),
         c.getString("store-user"),
         c.getString("store-password"),
-        c.getBoolean("standby"));
+        c.getBoolean("standby"),
+        clusterOf(c));
+  }
+
+  private static ClusterSettings clusterOf(Config c) {
+    String node = c.getString("cluster");
+    if (node.isEmpty()) {
+      return null;
+    }
+    ClusterSettings.Address self = ClusterSettings.parseAddress(node);
+    String seeds = c.getString("seed-nodes");
+    return new ClusterSettings(
+        self, seeds.isEmpty() ? List.of(self) : ClusterSettings.parseAddresses(seeds));
+  }
+
+  /** Whether this coordinator is a node of a cluster (its file has a {@code cluster} setting). */
+  public boolean clustered() {
+    return cluster != null;
   }
 
   /** Whether the journal is in PostgreSQL ({@code store} is a JDBC URL) rather than RocksDB. */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tempocast.cluster.ClusterSettings;
 import tempocast.coordinator.CoordinatorConfigFile;
 import tempocast.coordinator.CoordinatorSettings;
 import tempocast.participant.ParticipantConfigFile;
@@ -73,12 +74,11 @@ class ConfigFilesTest {
     assertError(
         () -> CoordinatorConfigFile.load(write("5000\n1\ncolour = red\n")),
         "line 3",
-        "unknown setting 'colour'; known: bind, data-dir, delivery-window,");
+        "unknown setting 'colour'; known: bind, cluster, data-dir, delivery-window,");
     assertError(
         () -> CoordinatorConfigFile.load(write("5000\n1\ncluster {\n  seed-nodes = []\n}\n")),
         "line 3",
-        "several coordinators as one (a 'cluster' section) are not supported yet: run one"
-            + " coordinator with a standby beside it ('standby = on'), see docs/SCALING.md");
+        "the cluster settings are lines of their own: 'cluster = HOST:PORT'");
     assertError(
         () -> CoordinatorConfigFile.load(write("5000\n1\nstandby = maybe\n")),
         "line 3",
@@ -87,6 +87,66 @@ class ConfigFilesTest {
         () -> CoordinatorConfigFile.load(dir.resolve("missing.conf")),
         "missing.conf",
         "no such file");
+  }
+
+  @Test
+  void clusterNodeReadsItsAddressAndSeeds() throws Exception {
+    CoordinatorSettings s =
+        CoordinatorConfigFile.load(
+            write(
+                "5001\n10\nstore = jdbc:postgresql://127.0.0.1:5432/t\ncluster = 127.0.0.1:2552\n"
+                    + "seed-nodes = 127.0.0.1:2551, 127.0.0.1:2552 127.0.0.1:2553\n"));
+    assertTrue(s.clustered());
+    assertEquals(new ClusterSettings.Address("127.0.0.1", 2552), s.cluster().node());
+    assertEquals(
+        List.of(
+            new ClusterSettings.Address("127.0.0.1", 2551),
+            new ClusterSettings.Address("127.0.0.1", 2552),
+            new ClusterSettings.Address("127.0.0.1", 2553)),
+        s.cluster().seedNodes());
+    CoordinatorSettings alone =
+        CoordinatorConfigFile.load(
+            write(
+                "5001\n10\nstore = jdbc:postgresql://127.0.0.1:5432/t\ncluster = 127.0.0.1:2552\n"));
+    assertEquals(List.of(alone.cluster().node()), alone.cluster().seedNodes());
+    assertFalse(CoordinatorConfigFile.load(write("5001\n10\n")).clustered());
+  }
+
+  @Test
+  void clusterNodeErrorsSayWhatToWrite() throws Exception {
+    String pg = "store = jdbc:postgresql://127.0.0.1:5432/t\n";
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\ncluster = 127.0.0.1:2551\n")),
+        "line 3",
+        "a cluster keeps its journal in PostgreSQL, shared by its nodes: add"
+            + " 'store = jdbc:postgresql://HOST:PORT/DATABASE'");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\n" + pg + "cluster = localhost\n")),
+        "line 4",
+        "cluster: this node's cluster address, expected HOST:PORT, e.g. 127.0.0.1:2551, got"
+            + " 'localhost'");
+    assertError(
+        () ->
+            CoordinatorConfigFile.load(
+                write("5000\n1\n" + pg + "cluster = 127.0.0.1:2551\nseed-nodes = a:0\n")),
+        "line 5",
+        "seed-nodes: the cluster's seed nodes, the port in 'a:0' must be a number from 1 to 65535");
+    assertError(
+        () -> CoordinatorConfigFile.load(write("5000\n1\nseed-nodes = 127.0.0.1:2551\n")),
+        "line 3",
+        "seed-nodes needs 'cluster = HOST:PORT'");
+    assertError(
+        () ->
+            CoordinatorConfigFile.load(
+                write("5000\n1\n" + pg + "cluster = 127.0.0.1:2551\nstandby = on\n")),
+        "line 5",
+        "standby is for a coordinator on its own");
+    assertError(
+        () ->
+            CoordinatorConfigFile.load(
+                write("5000\n1\n" + pg + "cluster = 127.0.0.1:2551\nhttp-port = 8080\n")),
+        "line 5",
+        "not available on a cluster node yet");
   }
 
   @Test

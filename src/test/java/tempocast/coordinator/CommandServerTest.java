@@ -42,7 +42,10 @@ class CommandServerTest {
   void start() throws Exception {
     fx = new GroupFixture(kit, Duration.ofSeconds(60), Clock.systemUTC());
     server =
-        new CommandServer(kit.system(), settings, fx.directory, fx.publishers, Metrics.disabled());
+        new CommandServer(
+            settings,
+            new LocalCommands(
+                kit.system(), settings, fx.directory, fx.publishers, Metrics.disabled()));
     address = server.bind();
   }
 

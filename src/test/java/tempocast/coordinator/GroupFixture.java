@@ -134,7 +134,8 @@ final class GroupFixture {
             CoordinatorSettings.ROCKSDB,
             "",
             "",
-            false);
+            false,
+            null);
     this.journal =
         kit.spawn(
             MessageJournal.create(

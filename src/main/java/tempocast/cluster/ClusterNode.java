@@ -1,0 +1,146 @@
+package tempocast.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import tempocast.Failures;
+import tempocast.coordinator.CommandServer;
+import tempocast.coordinator.CoordinatorSettings;
+import tempocast.metrics.Metrics;
+
+/**
+ * A coordinator that is a node of a cluster: it joins the other nodes through the seed nodes, runs
+ * the coordinator role when it is the oldest node (see {@link CoordinatorRole}), and forwards the
+ * commands of its own command port to the role wherever it runs.
+ */
+public final class ClusterNode {
+  private ClusterNode() {}
+
+  /** The actor system's name: the same on every node, or they do not see each other. */
+  public static final String SYSTEM = "tempocast";
+
+  /** How long one forwarded MSEND waits before it is sent again (same message ID). */
+  private static final Duration FORWARD_TRY = Duration.ofSeconds(5);
+
+  /** How long an MSEND is sent again while the role moves: past any failover's timings. */
+  private static final Duration FORWARD_RETRY_FOR = Duration.ofSeconds(60);
+
+  /** Pekko's configuration for this node. */
+  public static Config pekkoConfig(ClusterSettings cluster) {
+    Map<String, Object> node = new HashMap<>();
+    node.put("pekko.remote.artery.canonical.hostname", cluster.node().host());
+    node.put("pekko.remote.artery.canonical.port", cluster.node().port());
+    node.put(
+        "pekko.cluster.seed-nodes",
+        cluster.seedNodes().stream().map(a -> a.pekkoAddress(SYSTEM)).collect(Collectors.toList()));
+    return ConfigFactory.parseMap(node)
+        .withFallback(ConfigFactory.parseResources("tempocast/cluster.conf"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** Runs the node in the foreground; returns the process exit status. */
+  public static int run(CoordinatorSettings settings) {
+    ClusterSettings cluster = settings.cluster();
+    AtomicReference<String> failure = new AtomicReference<>();
+    ActorSystem<Void> system;
+    try {
+      system =
+          ActorSystem.create(
+              Behaviors.setup(
+                  ctx -> {
+                    ActorRef<CoordinatorRole.Command> role =
+                        ClusterSingleton.get(ctx.getSystem())
+                            .init(
+                                SingletonActor.of(
+                                    CoordinatorRole.create(settings, Metrics.disabled()),
+                                    "coordinator"));
+                    CommandServer commands =
+                        new CommandServer(
+                            settings,
+                            new ForwardedCommands(
+                                role,
+                                ctx.getSystem().scheduler(),
+                                settings,
+                                FORWARD_TRY,
+                                FORWARD_RETRY_FOR));
+                    InetSocketAddress bound;
+                    try {
+                      bound = commands.bind();
+                    } catch (java.io.IOException | RuntimeException err) {
+                      failure.set(
+                          "cannot listen on "
+                              + settings.bind()
+                              + ":"
+                              + settings.port()
+                              + ": "
+                              + Failures.rootMessage(err)
+                              + " (is another coordinator running on this port?)");
+                      ctx.getSystem().terminate();
+                      return Behaviors.empty();
+                    }
+                    System.out.println(
+                        "tempocast coordinator listening on "
+                            + settings.bind()
+                            + ":"
+                            + bound.getPort()
+                            + " (td "
+                            + settings.tdText()
+                            + " s, data "
+                            + settings.store().replaceFirst("^jdbc:", "").replaceFirst("\\?.*", "")
+                            + ", fsync always, cluster node "
+                            + cluster.node()
+                            + ", seed nodes "
+                            + cluster.seedNodes().stream()
+                                .map(ClusterSettings.Address::toString)
+                                .collect(Collectors.joining(" "))
+                            + ")");
+                    System.out.flush();
+                    CoordinatedShutdown.get(ctx.getSystem())
+                        .addTask(
+                            CoordinatedShutdown.PhaseServiceUnbind(),
+                            "unbind-command-port",
+                            () -> {
+                              commands.close();
+                              return CompletableFuture.completedFuture(Done.getInstance());
+                            });
+                    return Behaviors.empty();
+                  }),
+              SYSTEM,
+              pekkoConfig(cluster));
+    } catch (RuntimeException e) {
+      System.err.println(
+          "error: cannot start cluster node "
+              + cluster.node()
+              + ": "
+              + Failures.rootMessage(e)
+              + " (is another node using this address?)");
+      return 1;
+    }
+    system.getWhenTerminated().toCompletableFuture().join();
+    if (failure.get() != null) {
+      System.err.println("error: " + failure.get());
+      return 1;
+    }
+    var reason = CoordinatedShutdown.get(system).getShutdownReason();
+    if (reason.isPresent() && reason.get().equals(CoordinatedShutdown.clusterDowningReason())) {
+      System.err.println(
+          "error: the cluster downed this node (the others could not reach it); start it again"
+              + " to join");
+      return 1;
+    }
+    return 0;
+  }
+}

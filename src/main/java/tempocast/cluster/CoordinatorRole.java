@@ -1,0 +1,226 @@
+package tempocast.cluster;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.util.ByteString;
+import tempocast.coordinator.CoordinatorCore;
+import tempocast.coordinator.CoordinatorSettings;
+import tempocast.coordinator.LocalCommands;
+import tempocast.journal.JournalStore;
+import tempocast.journal.PostgresJournalStore;
+import tempocast.journal.StoreException;
+import tempocast.metrics.Metrics;
+import tempocast.protocol.ClientCommand;
+import tempocast.protocol.CommandCodec;
+import tempocast.protocol.Lines;
+import tempocast.protocol.ProtocolException;
+import tempocast.protocol.Reply;
+
+/**
+ * The coordinator role of a cluster: one node at a time holds it (a cluster singleton, on the
+ * oldest node), and with it the groups, the participants' sessions and their delivery connections,
+ * over the journal in PostgreSQL that all nodes share. Every node's command port forwards its
+ * commands here; when the holder leaves or is downed, the next oldest node takes the role, loads
+ * the journal and reconnects to the receivers of the members that were online.
+ *
+ * <p>Two holders never write at once: besides the singleton's own guarantee (which needs the
+ * split-brain resolver to have downed a node before its role moves), the role claims the journal
+ * with PostgreSQL's advisory lock, which a node that is cut off but still running keeps until its
+ * session ends; a new holder waits for it.
+ */
+public final class CoordinatorRole {
+  private CoordinatorRole() {}
+
+  public sealed interface Command {}
+
+  /**
+   * A command line read by a node's command port ({@code credential}: what its connection proved
+   * with AUTH for the command's member, or null); answered with the reply line.
+   */
+  public record Forward(byte[] line, String credential, ActorRef<Answer> replyTo)
+      implements Command, CborSerializable {}
+
+  /** The reply line to a {@link Forward}, with its line end. */
+  public record Answer(byte[] line) implements CborSerializable {}
+
+  private record Opened(JournalStore store, JournalStore.Snapshot recovered) implements Command {}
+
+  private record OpenFailed(StoreException error) implements Command {}
+
+  private enum Retry implements Command {
+    INSTANCE
+  }
+
+  /** Commands held while the journal is loaded; more are answered with an error to retry. */
+  private static final int STASH = 10_000;
+
+  /** How often a journal that another node still holds is tried again. */
+  private static final Duration IN_USE_RETRY = Duration.ofMillis(200);
+
+  /** How often a journal that cannot be reached is tried again. */
+  private static final Duration UNREACHABLE_RETRY = Duration.ofSeconds(1);
+
+  public static Behavior<Command> create(CoordinatorSettings settings, Metrics metrics) {
+    return Behaviors.withStash(
+        STASH,
+        stash ->
+            Behaviors.setup(
+                ctx ->
+                    Behaviors.withTimers(
+                        timers -> {
+                          Executor blocking =
+                              ctx.getSystem()
+                                  .dispatchers()
+                                  .lookup(
+                                      DispatcherSelector.fromConfig(
+                                          "tempocast.blocking-io-dispatcher"));
+                          open(ctx, settings, blocking);
+                          return opening(ctx, timers, stash, settings, metrics, blocking, null);
+                        })));
+  }
+
+  private static void open(
+      ActorContext<Command> ctx, CoordinatorSettings settings, Executor blocking) {
+    ctx.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              PostgresJournalStore store =
+                  PostgresJournalStore.open(
+                      settings.store(), settings.storeUser(), settings.storePassword());
+              try {
+                store.claim();
+                return new Opened(store, store.load());
+              } catch (RuntimeException e) {
+                store.close();
+                throw e;
+              }
+            },
+            blocking),
+        (opened, err) -> {
+          if (opened != null) {
+            return opened;
+          }
+          Throwable cause =
+              err instanceof java.util.concurrent.CompletionException ? err.getCause() : err;
+          return new OpenFailed(
+              cause instanceof StoreException se
+                  ? se
+                  : new StoreException("cannot open the journal: " + cause, cause));
+        });
+  }
+
+  private static Behavior<Command> opening(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      StashBuffer<Command> stash,
+      CoordinatorSettings settings,
+      Metrics metrics,
+      Executor blocking,
+      String lastProblem) {
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            Forward.class,
+            f -> {
+              if (stash.isFull()) {
+                f.replyTo()
+                    .tell(
+                        answer(
+                            new Reply.Error(
+                                Reply.ErrorCode.INTERNAL,
+                                "the coordinator is taking over the journal; retry in a moment")));
+              } else {
+                stash.stash(f);
+              }
+              return Behaviors.same();
+            })
+        .onMessage(
+            OpenFailed.class,
+            failed -> {
+              String problem = failed.error().getMessage();
+              if (!failed.error().inUse() && !problem.equals(lastProblem)) {
+                ctx.getLog().warn("Coordinator role: {}; trying again every second", problem);
+              }
+              timers.startSingleTimer(
+                  Retry.INSTANCE, failed.error().inUse() ? IN_USE_RETRY : UNREACHABLE_RETRY);
+              return opening(ctx, timers, stash, settings, metrics, blocking, problem);
+            })
+        .onMessage(
+            Retry.class,
+            r -> {
+              open(ctx, settings, blocking);
+              return Behaviors.same();
+            })
+        .onMessage(
+            Opened.class,
+            o -> {
+              CoordinatorCore core =
+                  CoordinatorCore.spawn(ctx, settings, o.store(), o.recovered(), metrics);
+              System.out.println(
+                  "this node holds the coordinator role now: "
+                      + o.recovered().participants().size()
+                      + " participants and "
+                      + o.recovered().groups().size()
+                      + " groups from the journal in "
+                      + ((PostgresJournalStore) o.store()).describe());
+              System.out.flush();
+              LocalCommands commands = core.commands(ctx.getSystem(), settings, metrics);
+              return stash.unstashAll(holding(core, commands));
+            })
+        .build();
+  }
+
+  private static Behavior<Command> holding(CoordinatorCore core, LocalCommands commands) {
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            Forward.class,
+            f -> {
+              run(commands, f);
+              return Behaviors.same();
+            })
+        .onSignal(
+            PostStop.class,
+            s -> {
+              // The journal and sessions (children) have stopped: no session writes any more.
+              core.deliveryLoop().close();
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private static void run(LocalCommands commands, Forward f) {
+    ClientCommand command;
+    try {
+      command = CommandCodec.parse(Lines.decode(ByteString.fromArray(f.line())));
+    } catch (ProtocolException e) {
+      f.replyTo().tell(answer(new Reply.Error(Reply.ErrorCode.of(e.code()), e.getMessage())));
+      return;
+    }
+    // A fresh cache per command: a group removed meanwhile must not answer from a stale manager.
+    commands
+        .run(command, f.credential(), new HashMap<>())
+        .whenComplete(
+            (reply, err) ->
+                f.replyTo()
+                    .tell(
+                        answer(
+                            err == null
+                                ? reply
+                                : new Reply.Error(
+                                    Reply.ErrorCode.INTERNAL,
+                                    "the coordinator failed on this command; retry it"))));
+  }
+
+  private static Answer answer(Reply reply) {
+    return new Answer(LocalCommands.rendered(reply).toArray());
+  }
+}

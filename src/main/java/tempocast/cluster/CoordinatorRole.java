@@ -53,7 +53,18 @@ public final class CoordinatorRole {
   /** The reply line to a {@link Forward}, with its line end. */
   public record Answer(byte[] line) implements CborSerializable {}
 
-  private record Opened(JournalStore store, JournalStore.Snapshot recovered) implements Command {}
+  /** A journal store claimed for this node alone, and what it holds. */
+  public record Opened(JournalStore store, String where, JournalStore.Snapshot recovered)
+      implements Command {}
+
+  /**
+   * Opens and claims the journal, blocking; throws {@link StoreException} (in use by another node,
+   * or unreachable).
+   */
+  @FunctionalInterface
+  public interface Journal {
+    Opened open();
+  }
 
   private record OpenFailed(StoreException error) implements Command {}
 
@@ -70,7 +81,25 @@ public final class CoordinatorRole {
   /** How often a journal that cannot be reached is tried again. */
   private static final Duration UNREACHABLE_RETRY = Duration.ofSeconds(1);
 
+  /** The role over the PostgreSQL journal that {@code settings} name. */
   public static Behavior<Command> create(CoordinatorSettings settings, Metrics metrics) {
+    return create(settings, metrics, () -> openPostgres(settings));
+  }
+
+  private static Opened openPostgres(CoordinatorSettings settings) {
+    PostgresJournalStore store =
+        PostgresJournalStore.open(settings.store(), settings.storeUser(), settings.storePassword());
+    try {
+      store.claim();
+      return new Opened(store, store.describe(), store.load());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  public static Behavior<Command> create(
+      CoordinatorSettings settings, Metrics metrics, Journal journal) {
     return Behaviors.withStash(
         STASH,
         stash ->
@@ -84,28 +113,15 @@ public final class CoordinatorRole {
                                   .lookup(
                                       DispatcherSelector.fromConfig(
                                           "tempocast.blocking-io-dispatcher"));
-                          open(ctx, settings, blocking);
-                          return opening(ctx, timers, stash, settings, metrics, blocking, null);
+                          open(ctx, journal, blocking);
+                          return opening(
+                              ctx, timers, stash, settings, metrics, journal, blocking, null);
                         })));
   }
 
-  private static void open(
-      ActorContext<Command> ctx, CoordinatorSettings settings, Executor blocking) {
+  private static void open(ActorContext<Command> ctx, Journal journal, Executor blocking) {
     ctx.pipeToSelf(
-        CompletableFuture.supplyAsync(
-            () -> {
-              PostgresJournalStore store =
-                  PostgresJournalStore.open(
-                      settings.store(), settings.storeUser(), settings.storePassword());
-              try {
-                store.claim();
-                return new Opened(store, store.load());
-              } catch (RuntimeException e) {
-                store.close();
-                throw e;
-              }
-            },
-            blocking),
+        CompletableFuture.supplyAsync(journal::open, blocking),
         (opened, err) -> {
           if (opened != null) {
             return opened;
@@ -125,6 +141,7 @@ public final class CoordinatorRole {
       StashBuffer<Command> stash,
       CoordinatorSettings settings,
       Metrics metrics,
+      Journal journal,
       Executor blocking,
       String lastProblem) {
     return Behaviors.receive(Command.class)
@@ -152,12 +169,12 @@ public final class CoordinatorRole {
               }
               timers.startSingleTimer(
                   Retry.INSTANCE, failed.error().inUse() ? IN_USE_RETRY : UNREACHABLE_RETRY);
-              return opening(ctx, timers, stash, settings, metrics, blocking, problem);
+              return opening(ctx, timers, stash, settings, metrics, journal, blocking, problem);
             })
         .onMessage(
             Retry.class,
             r -> {
-              open(ctx, settings, blocking);
+              open(ctx, journal, blocking);
               return Behaviors.same();
             })
         .onMessage(
@@ -171,7 +188,7 @@ public final class CoordinatorRole {
                       + " participants and "
                       + o.recovered().groups().size()
                       + " groups from the journal in "
-                      + ((PostgresJournalStore) o.store()).describe());
+                      + o.where());
               System.out.flush();
               LocalCommands commands = core.commands(ctx.getSystem(), settings, metrics);
               return stash.unstashAll(holding(core, commands));

@@ -1,0 +1,64 @@
+package tempocast.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What crosses between nodes goes through the serializer that {@code tempocast/cluster.conf} binds
+ * (Jackson, CBOR) and comes back whole: a command line with any bytes, its credential (or none),
+ * and where to answer.
+ */
+class CrossNodeMessagesTest {
+  static final ActorTestKit kit =
+      ActorTestKit.create(
+          "tempocast",
+          ClusterNode.pekkoConfig(
+              new ClusterSettings(new ClusterSettings.Address("127.0.0.1", 0), List.of())));
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  static Object roundTrip(Object message) {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
+    var serializer = serialization.findSerializerFor(message);
+    assertEquals(
+        "org.apache.pekko.serialization.jackson.JacksonCborSerializer",
+        serializer.getClass().getName());
+    byte[] bytes = serialization.serialize(message).get();
+    return serialization
+        .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message))
+        .get();
+  }
+
+  @Test
+  void aForwardedCommandAndItsAnswerCrossWhole() {
+    TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
+    byte[] line = "MSEND main alice m-1 h\u00e9llo \u0000\u00ff".getBytes(StandardCharsets.UTF_8);
+    var forward = new CoordinatorRole.Forward(line, "c2VjcmV0", probe.getRef());
+    var back = (CoordinatorRole.Forward) roundTrip(forward);
+    assertArrayEquals(line, back.line());
+    assertEquals("c2VjcmV0", back.credential());
+    assertEquals(probe.getRef(), back.replyTo());
+    assertNull(
+        ((CoordinatorRole.Forward)
+                roundTrip(new CoordinatorRole.Forward(line, null, probe.getRef())))
+            .credential());
+    byte[] answer = "OK SENT main 1\n".getBytes(StandardCharsets.UTF_8);
+    assertArrayEquals(
+        answer, ((CoordinatorRole.Answer) roundTrip(new CoordinatorRole.Answer(answer))).line());
+  }
+}

@@ -1,0 +1,109 @@
+package tempocast.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.util.ByteString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tempocast.coordinator.CoordinatorConfigFile;
+import tempocast.coordinator.CoordinatorSettings;
+import tempocast.protocol.ClientCommand;
+import tempocast.protocol.CommandCodec;
+
+/**
+ * What a node's command port does with a command while the coordinator role is away (its holder
+ * died and the next one is loading): a command that may run twice is sent again, unchanged, until
+ * one is answered; any other is sent once and answered with an error to retry. Time moved by hand.
+ */
+class ForwardedCommandsTest {
+  static final ActorTestKit kit = ActorTestKit.create(ManualTime.config());
+  static final ManualTime time = ManualTime.get(kit.system());
+  static final Duration TRY = Duration.ofSeconds(5);
+
+  @TempDir Path dir;
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  ForwardedCommands route(TestProbe<CoordinatorRole.Command> role, Duration retryFor)
+      throws Exception {
+    Path file = dir.resolve("node.conf");
+    Files.writeString(file, "5999\n5\n");
+    CoordinatorSettings settings = CoordinatorConfigFile.load(file);
+    return new ForwardedCommands(role.getRef(), kit.scheduler(), settings, TRY, retryFor);
+  }
+
+  static CompletableFuture<String> send(ForwardedCommands route, String line, String credential)
+      throws Exception {
+    ClientCommand command = CommandCodec.parse(line);
+    return route
+        .route(command, ByteString.fromString(line), credential, new HashMap<>())
+        .thenApply(ByteString::utf8String)
+        .toCompletableFuture();
+  }
+
+  @Test
+  void anMsendWithItsIdIsSentAgainUnchangedUntilAnswered() throws Exception {
+    TestProbe<CoordinatorRole.Command> role = kit.createTestProbe();
+    String line = "MSEND main alice m-1 hello";
+    CompletableFuture<String> reply = send(route(role, Duration.ofSeconds(60)), line, "secret");
+    CoordinatorRole.Forward first = role.expectMessageClass(CoordinatorRole.Forward.class);
+    assertEquals("secret", first.credential());
+    time.timePasses(TRY); // the holder died with it: no answer
+    CoordinatorRole.Forward second = role.expectMessageClass(CoordinatorRole.Forward.class);
+    assertArrayEquals(first.line(), second.line());
+    assertEquals("secret", second.credential());
+    second.replyTo().tell(answer("OK SENT main 7\n"));
+    assertEquals("OK SENT main 7\n", reply.get(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aCommandThatMustNotRunTwiceIsSentOnce() throws Exception {
+    TestProbe<CoordinatorRole.Command> role = kit.createTestProbe();
+    CompletableFuture<String> reply =
+        send(route(role, Duration.ofSeconds(60)), "REGISTER main alice 127.0.0.1 4000", null);
+    role.expectMessageClass(CoordinatorRole.Forward.class);
+    time.timePasses(TRY);
+    role.expectNoMessage(Duration.ZERO);
+    assertFalse(reply.isDone());
+    time.timePasses(Duration.ofSeconds(13)); // ask-timeout plus connect-timeout
+    assertEquals(
+        "ERROR internal the coordinator did not answer in time; the outcome is unknown, retry"
+            + " with the same MSGID\n",
+        reply.get(10, TimeUnit.SECONDS));
+    role.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void anMsendGivesUpOnceItsRetryTimeIsOver() throws Exception {
+    TestProbe<CoordinatorRole.Command> role = kit.createTestProbe();
+    CompletableFuture<String> reply =
+        send(route(role, Duration.ZERO), "MSEND main alice m-2 hello", null);
+    role.expectMessageClass(CoordinatorRole.Forward.class);
+    time.timePasses(TRY);
+    assertEquals(
+        "ERROR internal the coordinator did not answer in time; the outcome is unknown, retry"
+            + " with the same MSGID\n",
+        reply.get(10, TimeUnit.SECONDS));
+    role.expectNoMessage(Duration.ZERO);
+  }
+
+  static CoordinatorRole.Answer answer(String line) {
+    return new CoordinatorRole.Answer(line.getBytes(StandardCharsets.UTF_8));
+  }
+}

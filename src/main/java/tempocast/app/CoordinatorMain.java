@@ -123,14 +123,7 @@ public final class CoordinatorMain {
                                         : "never")
                                     + ")");
                             System.out.flush();
-                            CoordinatedShutdown.get(ctx.getSystem())
-                                .addTask(
-                                    CoordinatedShutdown.PhaseServiceUnbind(),
-                                    "unbind-command-port",
-                                    () -> {
-                                      commands.close();
-                                      return CompletableFuture.completedFuture(Done.getInstance());
-                                    });
+                            commands.closeOnShutdown(ctx.getSystem());
                           });
                   return Behaviors.empty();
                 }),

@@ -6,10 +6,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -108,14 +106,7 @@ public final class ClusterNode {
                                 .collect(Collectors.joining(" "))
                             + ")");
                     System.out.flush();
-                    CoordinatedShutdown.get(ctx.getSystem())
-                        .addTask(
-                            CoordinatedShutdown.PhaseServiceUnbind(),
-                            "unbind-command-port",
-                            () -> {
-                              commands.close();
-                              return CompletableFuture.completedFuture(Done.getInstance());
-                            });
+                    commands.closeOnShutdown(ctx.getSystem());
                     return Behaviors.empty();
                   }),
               SYSTEM,

@@ -18,7 +18,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +83,18 @@ public final class CommandServer extends SelectorLoop {
     server = channel;
     startLoop();
     return (InetSocketAddress) channel.getLocalAddress();
+  }
+
+  /** Stops listening when {@code system} shuts down, before the actors stop. */
+  public void closeOnShutdown(ActorSystem<?> system) {
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(),
+            "unbind-command-port",
+            () -> {
+              close();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
   }
 
   // ------------------------------------------------------------------ the loop

@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.LoadSender.Target;
+import tempocast.it.ProcessFixture.LogEntry;
 import tempocast.it.ProcessFixture.Participant;
 import tempocast.journal.PostgresServer;
 
@@ -120,7 +120,7 @@ class ClusterFailoverIT extends ItBase {
     barrier(s3, toP4, owed);
     for (Map.Entry<String, List<Participant>> e : owed.entrySet()) {
       LogChecker chk = e.getKey().equals("main") ? main : e.getKey().equals("team") ? team : inbox;
-      for (Participant p : e.getValue()) chk.log(p.id, linesOf(p, e.getKey()), 1);
+      for (Participant p : e.getValue()) chk.log(p.id, LoadSender.linesOf(p, e.getKey()), 1);
     }
     for (Participant p : all) {
       Set<String> allowed = new TreeSet<>();
@@ -179,31 +179,14 @@ class ClusterFailoverIT extends ItBase {
     return (System.nanoTime() - t0) / 1_000_000;
   }
 
-  /** The log lines of {@code p} in sequence space {@code space}. */
-  private static List<String> linesOf(Participant p, String space) {
-    List<String> out = new ArrayList<>();
-    for (String l : p.logLines()) {
-      Matcher m = ProcessFixture.LOG_LINE.matcher(l);
-      if (!m.matches() || m.group(2).equals(space)) out.add(l); // malformed: every check sees it
-    }
-    return out;
-  }
-
   private static Set<String> spacesOf(Participant p) {
     Set<String> out = new TreeSet<>();
-    for (String l : p.logLines()) {
-      Matcher m = ProcessFixture.LOG_LINE.matcher(l);
-      out.add(m.matches() ? m.group(2) : "(malformed)");
-    }
+    for (LogEntry e : p.logEntries()) out.add(e.group());
     return out;
   }
 
   private static long lastSeq(Participant p, String space) {
-    List<String> lines = linesOf(p, space);
-    for (int i = lines.size() - 1; i >= 0; i--) {
-      Matcher m = ProcessFixture.LOG_LINE.matcher(lines.get(i));
-      if (m.matches()) return Long.parseLong(m.group(3));
-    }
-    return 0;
+    List<LogEntry> log = p.logOf(space);
+    return log.isEmpty() ? 0 : log.get(log.size() - 1).seq();
   }
 }

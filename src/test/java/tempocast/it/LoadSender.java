@@ -33,6 +33,7 @@ final class LoadSender {
   private volatile Throwable failure;
   private volatile int oks;
   private volatile long maxRttNanos;
+  private volatile long inFlightSince; // System.nanoTime() the command in flight went out, or 0
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private int n;
   private Thread thread;
@@ -71,6 +72,12 @@ final class LoadSender {
     return List.copyOf(errors);
   }
 
+  /** How long the command in flight has waited for its result; 0 if none is in flight. */
+  long waitingMillis() {
+    long since = inFlightSince;
+    return since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+  }
+
   long maxRttMillis() {
     return maxRttNanos / 1_000_000;
   }
@@ -97,9 +104,11 @@ final class LoadSender {
     String cmd = t.command() + text;
     long t0 = System.nanoTime();
     String r;
+    inFlightSince = t0;
     try {
       p.proc.writeLine(cmd);
       r = p.nextResult(replyTimeout, cmd);
+      inFlightSince = 0;
     } catch (Throwable e) {
       t.checker().unacked(p.id, text);
       errors.add(cmd + " -> no answer");
@@ -162,6 +171,11 @@ final class LoadSender {
   static void stopAll(List<LoadSender> senders) {
     for (LoadSender s : senders) s.stop = true;
     for (LoadSender s : senders) s.stop();
+  }
+
+  /** The lines of {@code p}'s log in sequence space {@code space}: what its checker reads. */
+  static List<String> linesOf(Participant p, String space) {
+    return p.logOf(space).stream().map(ProcessFixture.LogEntry::raw).toList();
   }
 
   @Override

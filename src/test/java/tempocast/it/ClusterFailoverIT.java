@@ -80,13 +80,13 @@ class ClusterFailoverIT extends ItBase {
     LogChecker main = new LogChecker("main");
     LogChecker team = new LogChecker("team");
     LogChecker inbox = new LogChecker("@p4");
-    Map<String, List<Participant>> owed = new LinkedHashMap<>();
-    owed.put("main", all);
-    owed.put("team", List.of(p2, p3, p4));
-    owed.put("@p4", List.of(p4));
     Target toMain = new Target("msend ", "main", main);
     Target toTeam = new Target("msend ", "team", team);
     Target toP4 = new Target("send p4 ", "@p4", inbox);
+    Map<Target, List<Participant>> owed = new LinkedHashMap<>();
+    owed.put(toMain, all);
+    owed.put(toTeam, List.of(p2, p3, p4));
+    owed.put(toP4, List.of(p4));
     LoadSender s1 = new LoadSender(p1, REPLY_TIMEOUT, toMain);
     LoadSender s2 = new LoadSender(p2, REPLY_TIMEOUT, toTeam);
     LoadSender s3 = new LoadSender(p3, REPLY_TIMEOUT, toMain, toP4);
@@ -126,14 +126,14 @@ class ClusterFailoverIT extends ItBase {
     barrier(s1, toMain, owed);
     barrier(s2, toTeam, owed);
     barrier(s3, toP4, owed);
-    for (Map.Entry<String, List<Participant>> e : owed.entrySet()) {
-      LogChecker chk = e.getKey().equals("main") ? main : e.getKey().equals("team") ? team : inbox;
-      for (Participant p : e.getValue()) chk.log(p.id, LoadSender.linesOf(p, e.getKey()), 1);
+    for (Map.Entry<Target, List<Participant>> e : owed.entrySet()) {
+      Target t = e.getKey();
+      for (Participant p : e.getValue()) t.checker().log(p.id, LoadSender.linesOf(p, t.space()), 1);
     }
     for (Participant p : all) {
       Set<String> allowed = new TreeSet<>();
-      for (Map.Entry<String, List<Participant>> e : owed.entrySet()) {
-        if (e.getValue().contains(p)) allowed.add(e.getKey());
+      for (Map.Entry<Target, List<Participant>> e : owed.entrySet()) {
+        if (e.getValue().contains(p)) allowed.add(e.getKey().space());
       }
       assertTrue(
           allowed.containsAll(spacesOf(p)),
@@ -181,9 +181,9 @@ class ClusterFailoverIT extends ItBase {
   /**
    * A last message of {@code s} to {@code t}, sent until OK; waits until every log owed it has it.
    */
-  private static void barrier(LoadSender s, Target t, Map<String, List<Participant>> owed) {
+  private static void barrier(LoadSender s, Target t, Map<Target, List<Participant>> owed) {
     long seq = s.sendUntilOk(t, "barrier ", 10);
-    for (Participant p : owed.get(t.space())) {
+    for (Participant p : owed.get(t)) {
       ProcessFixture.await(
           ProcessFixture.DELIVERY_TIMEOUT,
           p.id + "'s log reaching " + t.space() + " #" + seq,

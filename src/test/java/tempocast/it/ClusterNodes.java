@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -51,7 +52,7 @@ final class ClusterNodes {
       clusterPorts[i] = distinctFreePort(taken);
     }
     String seeds =
-        java.util.Arrays.stream(clusterPorts)
+        Arrays.stream(clusterPorts)
             .mapToObj(p -> "127.0.0.1:" + p)
             .collect(Collectors.joining(", "));
     files = new Path[n];

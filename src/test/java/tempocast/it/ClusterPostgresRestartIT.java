@@ -1,5 +1,6 @@
 package tempocast.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -53,7 +54,7 @@ class ClusterPostgresRestartIT extends ItBase {
   }
 
   @Test
-  void postgresStoppedAndStartedAgainUnderLoadLosesNothingAndServingResumes() {
+  void postgresStoppedAndStartedAgainUnderLoadLosesNothingAndServingResumes() throws Exception {
     long start = System.nanoTime();
     pg.createDatabase("pg_restart");
     ClusterNodes nodes = new ClusterNodes(fx, pg, "pg_restart", "30", 2);
@@ -150,6 +151,11 @@ class ClusterPostgresRestartIT extends ItBase {
     }
     for (int i = 0; i < nodes.size(); i++) {
       assertTrue(nodes.node(i).proc.isAlive(), "node" + (i + 1) + " still running, not restarted");
+    }
+    // Neither member said it was leaving: both still online.
+    try (RawLineSocket raw = RawLineSocket.connect(nodes.commandPort(0))) {
+      raw.send("MEMBERS main");
+      assertEquals("OK MEMBERS main 2 p1 online p2 online", raw.readLine(), "MEMBERS main");
     }
   }
 

@@ -80,22 +80,7 @@ public final class PostgresServer implements AutoCloseable {
     for (int attempt = 0; attempt < 3; attempt++) {
       int port = freePort();
       try {
-        run(
-            command(
-                asPostgres,
-                bin.resolve("pg_ctl").toString(),
-                "-D",
-                dir.resolve("data").toString(),
-                "-o",
-                "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir,
-                "-l",
-                dir.resolve("server.log").toString(),
-                "-w",
-                "-t",
-                "60",
-                "start"),
-            dir,
-            "pg_ctl start");
+        pgCtlStart(bin, dir, port, asPostgres);
       } catch (IllegalStateException e) {
         last = e;
         continue;
@@ -105,6 +90,25 @@ public final class PostgresServer implements AutoCloseable {
       return server;
     }
     throw last;
+  }
+
+  private static void pgCtlStart(Path bin, Path dir, int port, boolean asPostgres) {
+    run(
+        command(
+            asPostgres,
+            bin.resolve("pg_ctl").toString(),
+            "-D",
+            dir.resolve("data").toString(),
+            "-o",
+            "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir,
+            "-l",
+            dir.resolve("server.log").toString(),
+            "-w",
+            "-t",
+            "60",
+            "start"),
+        dir,
+        "pg_ctl start");
   }
 
   /** The newest PostgreSQL in /usr/lib/postgresql, else the one whose initdb is on the PATH. */
@@ -183,6 +187,17 @@ public final class PostgresServer implements AutoCloseable {
           dir,
           "pg_ctl stop");
       running = false;
+    }
+  }
+
+  /**
+   * Starts a server that {@link #stop} stopped again, on its files and its port (a client that knew
+   * it finds it where it was).
+   */
+  public synchronized void startAgain() {
+    if (!running) {
+      pgCtlStart(bin, dir, port, asPostgres);
+      running = true;
     }
   }
 

@@ -217,10 +217,11 @@ public final class PostgresJournalStore implements JournalStore {
    */
   public synchronized void claim() {
     claimed = true;
-    takeOwnerLock();
+    takeOwnerLock("cannot claim the journal");
   }
 
-  private void takeOwnerLock() {
+  /** {@code what}: the failure's first words, for what the caller was doing. */
+  private void takeOwnerLock(String what) {
     Connection c = null;
     try {
       c = pool.getDataSource().getConnection();
@@ -235,7 +236,7 @@ public final class PostgresJournalStore implements JournalStore {
       c.setAutoCommit(false);
       owner = c;
     } catch (SQLException e) {
-      throw failure("cannot claim the journal", where, e);
+      throw failure(what, where, e);
     } finally {
       if (owner != c && c != null) {
         try {
@@ -855,7 +856,8 @@ public final class PostgresJournalStore implements JournalStore {
   /** As {@link #inTransaction}, on the connection that holds the claim (taken again if lost). */
   private synchronized <T> T inOwnerTransaction(String what, Work<T> work) {
     if (owner == null) {
-      takeOwnerLock();
+      // A write after a lost session: it fails as itself (a server away is not a claim's fault).
+      takeOwnerLock(what);
     }
     Connection c = owner;
     try {

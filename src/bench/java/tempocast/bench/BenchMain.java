@@ -2,14 +2,19 @@ package tempocast.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 import tempocast.protocol.CommandCodec;
 import tempocast.protocol.ProtocolException;
 
 /**
  * The load generator behind {@code scripts/bench}: runs one workload against a running coordinator
- * and prints one JSON line with the peer harness's fields.
+ * and prints one JSON line with the peer harness's fields. With {@code --cluster N} the coordinator
+ * is N nodes: {@code --port} and {@code --broker-pid} list one of each per node (comma-separated),
+ * the clients are spread over the nodes' ports, and the broker's CPU and peak RSS are the sums over
+ * the node processes, with the figures of each node beside them.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -20,8 +25,9 @@ public final class BenchMain {
     }
     String workload = args[0];
     Workloads.Config cfg = new Workloads.Config();
-    int port = -1;
-    int brokerPid = -1;
+    int[] ports = {};
+    int[] brokerPids = {};
+    int nodes = 0;
     String fsync = "never";
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
@@ -30,8 +36,9 @@ public final class BenchMain {
       }
       String v = args[++i];
       switch (a) {
-        case "--port" -> port = Integer.parseInt(v);
-        case "--broker-pid" -> brokerPid = Integer.parseInt(v);
+        case "--port" -> ports = numbers(v);
+        case "--broker-pid" -> brokerPids = numbers(v);
+        case "--cluster" -> nodes = Integer.parseInt(v);
         case "--fsync" -> fsync = v;
         case "-n", "--messages" -> cfg.n = Integer.parseInt(v);
         case "--receivers" -> cfg.receivers = Integer.parseInt(v);
@@ -44,8 +51,14 @@ public final class BenchMain {
         default -> usage("unknown option " + a);
       }
     }
-    if (port <= 0) {
+    if (ports.length == 0 || Arrays.stream(ports).anyMatch(p -> p <= 0)) {
       usage("--port is required");
+    }
+    if (nodes > 0 ? ports.length != nodes : ports.length != 1) {
+      usage("--port: one port per coordinator node (--cluster N: N ports), got " + ports.length);
+    }
+    if (brokerPids.length > 0 && brokerPids.length != ports.length) {
+      usage("--broker-pid: one pid per coordinator node, as --port");
     }
     if (workload.equals("W4")
         && (cfg.groups < 10 || cfg.groups % 10 != 0 || cfg.groups % cfg.senders != 0)) {
@@ -56,7 +69,7 @@ public final class BenchMain {
     } catch (ProtocolException e) {
       usage("--size " + cfg.bodyBytes + ": " + e.getMessage());
     }
-    Workloads w = new Workloads(port, cfg);
+    Workloads w = new Workloads(ports, cfg);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("system", "tempocast");
     out.put("workload", workload);
@@ -100,8 +113,27 @@ public final class BenchMain {
           });
       out.put("senders", workload.equals("W2") || workload.equals("W4") ? cfg.senders : 1);
       out.put("fsync", fsync);
-      out.put("broker_peak_rss_mb", brokerPid > 0 ? peakRssMb(brokerPid) : null);
-      out.put("broker_cpu_s", brokerPid > 0 ? cpuSeconds(brokerPid) : null);
+      Double[] rss = new Double[brokerPids.length];
+      Double[] cpu = new Double[brokerPids.length];
+      for (int i = 0; i < brokerPids.length; i++) {
+        rss[i] = peakRssMb(brokerPids[i]);
+        cpu[i] = cpuSeconds(brokerPids[i]);
+      }
+      Double cpuSum = sum(cpu);
+      out.put("broker_peak_rss_mb", sum(rss));
+      out.put("broker_cpu_s", cpuSum);
+      if (nodes > 0) {
+        // A cluster: the sums above are over its node processes (PostgreSQL's own not counted)
+        Object msgs = out.get("n_msgs");
+        out.put("nodes", nodes);
+        out.put(
+            "broker_cpu_us_per_msg",
+            cpuSum != null && msgs instanceof Number n && n.longValue() > 0
+                ? Workloads.round1(cpuSum * 1e6 / n.longValue())
+                : null);
+        out.put("broker_cpu_s_nodes", joined(cpu));
+        out.put("broker_peak_rss_mb_nodes", joined(rss));
+      }
       out.put(
           "harness_cpu_s",
           ProcessHandle.current()
@@ -123,10 +155,36 @@ public final class BenchMain {
   private static void usage(String why) {
     System.err.println("bench: " + why);
     System.err.println(
-        "usage: BenchMain W1|W2|W3|W4 --port P [--broker-pid PID] [-n N] [--receivers R]"
+        "usage: BenchMain W1|W2|W3|W4 --port P[,P...] [--broker-pid PID[,PID...]] [--cluster N]"
+            + " [-n N] [--receivers R]"
             + " [--senders S] [--window W] [--warmup S] [--duration S] [--size BYTES]"
             + " [--groups G (W4)] [--fsync never|always]");
     System.exit(2);
+  }
+
+  /** Comma-separated numbers. */
+  static int[] numbers(String v) {
+    return Arrays.stream(v.split(",")).mapToInt(x -> Integer.parseInt(x.trim())).toArray();
+  }
+
+  /** The sum, rounded to a tenth; null when a figure is missing (or there is none). */
+  static Double sum(Double[] figures) {
+    if (figures.length == 0) {
+      return null;
+    }
+    double s = 0;
+    for (Double f : figures) {
+      if (f == null) {
+        return null;
+      }
+      s += f;
+    }
+    return Workloads.round1(s);
+  }
+
+  /** The figures separated by spaces, in node order ("null" for a missing one). */
+  static String joined(Double[] figures) {
+    return Arrays.stream(figures).map(String::valueOf).collect(Collectors.joining(" "));
   }
 
   static Double peakRssMb(int pid) {

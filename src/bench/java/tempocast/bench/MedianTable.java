@@ -37,7 +37,10 @@ public final class MedianTable {
         System.out.println("<!-- failed run: " + line + " -->");
         continue;
       }
-      String system = f.get("system") + ("always".equals(f.get("fsync")) ? " (fsync always)" : "");
+      String system =
+          f.get("system")
+              + ("always".equals(f.get("fsync")) ? " (fsync always)" : "")
+              + (f.containsKey("nodes") ? " (cluster of " + f.get("nodes") + ")" : "");
       runs.computeIfAbsent(f.get("workload"), w -> new TreeMap<>())
           .computeIfAbsent(system, s -> new ArrayList<>())
           .add(f);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntUnaryOperator;
@@ -39,7 +40,11 @@ final class Workloads {
     int groups = 1000;
   }
 
-  private final int port;
+  /** The coordinator's command ports: one, or one per node of a cluster. */
+  private final int[] ports;
+
+  private final AtomicInteger nextPort = new AtomicInteger();
+
   private final Config cfg;
   private final List<AutoCloseable> clients = new ArrayList<>();
 
@@ -47,9 +52,18 @@ final class Workloads {
   private final List<Clients.Member> members =
       java.util.Collections.synchronizedList(new ArrayList<>());
 
-  Workloads(int port, Config cfg) {
-    this.port = port;
+  Workloads(int[] ports, Config cfg) {
+    this.ports = ports.clone();
     this.cfg = cfg;
+  }
+
+  /**
+   * The command port for the next client: with the nodes of a cluster, each client (a participant
+   * with its command connection; a sender with both of its connections) starts at the next node in
+   * turn, as participants whose line 3 lists the nodes each from another one.
+   */
+  private int port() {
+    return ports[Math.floorMod(nextPort.getAndIncrement(), ports.length)];
   }
 
   static final class Window {
@@ -244,6 +258,7 @@ final class Workloads {
       this.id = id;
       this.targets = targets;
       String name = "s" + id;
+      int port = port();
       member = track(new Clients.Member(name, targets[0], port, (t, f) -> {}));
       members.add(member);
       conn = new Clients.CommandConnection(port);
@@ -403,11 +418,11 @@ final class Workloads {
     long setup0 = System.nanoTime();
     // A setup participant creates the groups (CREATE makes it their first member) and then
     // deregisters, which takes it out of every group before anything is sent.
-    Clients.Member admin = track(new Clients.Member("admin", port, (t, f) -> {}));
+    Clients.Member admin = track(new Clients.Member("admin", port(), (t, f) -> {}));
     inParallel(
         SETUP_THREADS,
         groups,
-        () -> track(new Clients.CommandConnection(port)),
+        () -> track(new Clients.CommandConnection(port())),
         (c, g) -> Clients.expectOk(c.call(CommandCodec.create(layout.names[g], "admin", -1))));
     log("W4 setup: groups created after " + round3((System.nanoTime() - setup0) / 1e9) + " s");
     Tally[] tallies = new Tally[groups];
@@ -425,7 +440,7 @@ final class Workloads {
         () -> null,
         (unused, p) -> {
           Clients.Member m =
-              new Clients.Member("p" + p, layout.names[groupsOf[p][0]], port, tallies[p]);
+              new Clients.Member("p" + p, layout.names[groupsOf[p][0]], port(), tallies[p]);
           participants[p] = m;
           members.add(track(m));
         });
@@ -603,7 +618,7 @@ final class Workloads {
     int m = cfg.n > 0 ? cfg.n : 200_000;
     Window w = new Window();
     Tally tally = new Tally(1, w);
-    Clients.Member rcv = track(new Clients.Member("r0", port, tally));
+    Clients.Member rcv = track(new Clients.Member("r0", port(), tally));
     members.add(rcv);
     Tally[] tallies = {tally};
     rcv.goOffline();
@@ -708,7 +723,7 @@ final class Workloads {
     Tally[] t = new Tally[count];
     for (int i = 0; i < count; i++) {
       t[i] = new Tally(senders, w);
-      members.add(track(new Clients.Member("r" + i, port, t[i])));
+      members.add(track(new Clients.Member("r" + i, port(), t[i])));
     }
     return t;
   }

@@ -166,6 +166,13 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
     boolean reachable;
     long acked;
 
+    /**
+     * Whether its session has told this manager who it is: at once for a member that joins; for a
+     * member recovered from the journal, once its session's {@link Bind} is here. Until then its
+     * presence and its secret are not known here.
+     */
+    boolean bound;
+
     Member(long joinSeq, String secretHash) {
       this.joinSeq = joinSeq;
       this.acked = joinSeq;
@@ -284,6 +291,16 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
   private final List<EndedMembership> ended = new ArrayList<>();
   private final Map<String, Map<String, Long>> recentIds = new HashMap<>();
 
+  /**
+   * The publishes of recovered members not bound yet, in order, run when their {@link Bind} comes.
+   * Right after a start, or a takeover of the coordinator role, an MSEND sent again can come before
+   * the session's Bind (through {@link Publishers}, or from the stash once the group is loaded): it
+   * waits for it rather than being refused as from an offline member, or let through unchecked.
+   */
+  private final Map<String, List<AwaitingBind>> awaitingBind = new HashMap<>();
+
+  private record AwaitingBind(Publish publish, Consumer<Reply> answer) {}
+
   /** Senders waiting for their message to be stored, by seq. */
   private final TreeMap<Long, List<Consumer<Reply>>> waiting = new TreeMap<>();
 
@@ -379,6 +396,17 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
   private synchronized Behavior<Command> onPostStop() {
     stopped = true;
     context.publishers().unregister(target, this);
+    // Nobody binds any more: what waited for it is answered, so that no caller waits for ever.
+    awaitingBind.forEach(
+        (member, waiting) ->
+            waiting.forEach(
+                w ->
+                    w.answer()
+                        .accept(
+                            new Reply.Error(
+                                Reply.ErrorCode.INTERNAL,
+                                "group " + target + " stopped; send it again"))));
+    awaitingBind.clear();
     return this;
   }
 
@@ -406,6 +434,10 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
           new Reply.Error(
               Reply.ErrorCode.NOT_MEMBER,
               p.member() + " is not a member of group " + target + ": JOIN it first"));
+    } else if (!m.bound) {
+      awaitingBind
+          .computeIfAbsent(p.member(), k -> new ArrayList<>())
+          .add(new AwaitingBind(p, answer));
     } else if (!m.admits(p.credential())) {
       answer.accept(forbidden(p.member()));
     } else if (!m.present) {
@@ -622,6 +654,7 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
     m.feed = j.feed();
     m.present = j.present();
     m.reachable = j.reachable();
+    m.bound = true;
     members.put(j.member(), m);
     broadcast(j.member(), DeliveryCodec.EventKind.JOINED);
     Joined ok = new Joined(target, joinSeq, tdMillis, getContext().getSelf(), null);
@@ -704,6 +737,11 @@ public final class GroupManager extends AbstractBehavior<GroupManager.Command>
       m.feed = b.feed();
       m.secretHash = b.secretHash();
       m.present = b.present();
+      m.bound = true;
+    }
+    List<AwaitingBind> waiting = awaitingBind.remove(b.member());
+    if (waiting != null) {
+      waiting.forEach(w -> publish(w.publish(), w.answer()));
     }
     return this;
   }

@@ -37,6 +37,9 @@ final class GroupFixture {
   final JournalStore store;
   final Publishers publishers = new Publishers();
 
+  /** What the directory gives its groups and sessions, for a test that spawns one itself. */
+  final ParticipantSession.Context context;
+
   /** What {@link CoordinatorSettings#dataDir()} says over an in-memory store: nothing reads it. */
   static final Path NO_DATA_DIR = Path.of("in-memory-journal");
 
@@ -143,12 +146,10 @@ final class GroupFixture {
                 store,
                 recovered,
                 clock));
-    this.directory =
-        kit.spawn(
-            Directory.create(
-                new ParticipantSession.Context(
-                    settings, journal, receivers, clock, Metrics.disabled(), publishers),
-                recovered));
+    this.context =
+        new ParticipantSession.Context(
+            settings, journal, receivers, clock, Metrics.disabled(), publishers);
+    this.directory = kit.spawn(Directory.create(context, recovered));
   }
 
   /** Stops the coordinator and then the journal, which closes its store. */

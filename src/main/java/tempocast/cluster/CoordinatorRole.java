@@ -2,8 +2,11 @@ package tempocast.cluster;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -44,11 +47,20 @@ public final class CoordinatorRole {
   public sealed interface Command {}
 
   /**
-   * A command line read by a node's command port ({@code credential}: what its connection proved
-   * with AUTH for the command's member, or null); answered with the reply line.
+   * Command {@code n} of connection {@code origin} (numbered from 1), as the line a node's command
+   * port read ({@code credential}: what the connection proved with AUTH for the command's member,
+   * or null); answered with the reply line. {@code oldest}: the connection's oldest command without
+   * an answer when this was sent; every one before it was answered, so run.
    */
-  public record Forward(byte[] line, String credential, ActorRef<Answer> replyTo)
+  public record Forward(
+      String origin, long n, long oldest, byte[] line, String credential, ActorRef<Answer> replyTo)
       implements Command, CborSerializable {}
+
+  /** The node stopped waiting for command {@code n}'s answer: later ones need not wait for it. */
+  public record GivenUp(String origin, long n) implements Command, CborSerializable {}
+
+  /** The connection closed. */
+  public record Closed(String origin) implements Command, CborSerializable {}
 
   /** The reply line to a {@link Forward}, with its line end. */
   public record Answer(byte[] line) implements CborSerializable {}
@@ -161,6 +173,22 @@ public final class CoordinatorRole {
               return Behaviors.same();
             })
         .onMessage(
+            GivenUp.class,
+            g -> {
+              if (!stash.isFull()) {
+                stash.stash(g);
+              }
+              return Behaviors.same();
+            })
+        .onMessage(
+            Closed.class,
+            c -> {
+              if (!stash.isFull()) {
+                stash.stash(c);
+              }
+              return Behaviors.same();
+            })
+        .onMessage(
             OpenFailed.class,
             failed -> {
               String problem = failed.error().getMessage();
@@ -197,11 +225,29 @@ public final class CoordinatorRole {
   }
 
   private static Behavior<Command> holding(CoordinatorCore core, LocalCommands commands) {
+    Map<String, ConnectionOrder> connections = new HashMap<>();
     return Behaviors.receive(Command.class)
         .onMessage(
             Forward.class,
             f -> {
-              run(commands, f);
+              connections
+                  .computeIfAbsent(f.origin(), o -> new ConnectionOrder(f.oldest()))
+                  .arrived(f, forward -> run(commands, forward));
+              return Behaviors.same();
+            })
+        .onMessage(
+            GivenUp.class,
+            g -> {
+              ConnectionOrder order = connections.get(g.origin());
+              if (order != null) {
+                order.givenUp(g.n(), forward -> run(commands, forward));
+              }
+              return Behaviors.same();
+            })
+        .onMessage(
+            Closed.class,
+            c -> {
+              connections.remove(c.origin());
               return Behaviors.same();
             })
         .onSignal(
@@ -212,6 +258,54 @@ public final class CoordinatorRole {
               return Behaviors.same();
             })
         .build();
+  }
+
+  /**
+   * Runs one connection's commands in its order. In the steady state each arrives as the next and
+   * runs at once. After the role moved, a command may arrive before an earlier one that the old
+   * holder never ran (the node sends that one again when its answer does not come): it waits for
+   * it, or for the node to give up on it.
+   */
+  static final class ConnectionOrder {
+    /** The lowest number not known to have run. */
+    private long next;
+
+    /** Commands that came before their turn; null: given up on. */
+    private final TreeMap<Long, Forward> waiting = new TreeMap<>();
+
+    ConnectionOrder(long oldest) {
+      this.next = oldest;
+    }
+
+    void arrived(Forward f, Consumer<Forward> run) {
+      // Everything below the sender's oldest unanswered command was answered: it ran.
+      next = Math.max(next, f.oldest());
+      if (f.n() < next) {
+        run.accept(f); // sent again: a repeatable command, recognised as what it was
+      } else {
+        waiting.put(f.n(), f);
+      }
+      drain(run);
+    }
+
+    void givenUp(long n, Consumer<Forward> run) {
+      if (n >= next) {
+        waiting.put(n, null);
+        drain(run);
+      }
+    }
+
+    private void drain(Consumer<Forward> run) {
+      while (!waiting.isEmpty() && waiting.firstKey() <= next) {
+        Map.Entry<Long, Forward> e = waiting.pollFirstEntry();
+        if (e.getValue() != null) {
+          run.accept(e.getValue());
+        }
+        if (e.getKey() == next) {
+          next++;
+        }
+      }
+    }
   }
 
   private static void run(LocalCommands commands, Forward f) {

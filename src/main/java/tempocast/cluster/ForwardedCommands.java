@@ -1,7 +1,8 @@
 package tempocast.cluster;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -10,7 +11,6 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.util.ByteString;
 import tempocast.coordinator.CommandRoute;
 import tempocast.coordinator.CoordinatorSettings;
-import tempocast.coordinator.GroupManager;
 import tempocast.coordinator.LocalCommands;
 import tempocast.protocol.ClientCommand;
 
@@ -21,6 +21,11 @@ import tempocast.protocol.ClientCommand;
  * that may safely run twice (an MSEND or SEND with its message ID, which the role recognises; a
  * question) is sent again until {@code retryFor} has passed, others are answered with an error to
  * retry.
+ *
+ * <p>A connection's commands are numbered, and each carries the number of its oldest unanswered
+ * one: a new holder then runs them in the connection's order although a command sent again comes
+ * after later ones that waited in the singleton's buffer (a pipelining sender keeps its FIFO order
+ * across a failover). A command given up on is reported, so that later ones stop waiting.
  */
 public final class ForwardedCommands implements CommandRoute {
   private final ActorRef<CoordinatorRole.Command> role;
@@ -43,39 +48,79 @@ public final class ForwardedCommands implements CommandRoute {
   }
 
   @Override
-  public CompletionStage<ByteString> route(
-      ClientCommand command,
-      ByteString line,
-      String credential,
-      Map<String, ActorRef<GroupManager.Command>> knownGroups) {
-    byte[] bytes = line.toArray();
-    if (!repeatable(command)) {
-      return forward(bytes, credential, onceTimeout)
-          .exceptionally(err -> LocalCommands.rendered(LocalCommands.timeout()));
+  public Stream open() {
+    return new Connection(UUID.randomUUID().toString());
+  }
+
+  /** One connection's commands, numbered from 1 in the order they were read. */
+  private final class Connection implements Stream {
+    private final String origin;
+
+    // Guarded by this: routed from the command loop, answered on other threads.
+    private long last;
+    private final TreeSet<Long> unanswered = new TreeSet<>();
+
+    Connection(String origin) {
+      this.origin = origin;
     }
-    return attempt(bytes, credential, System.nanoTime() + retryFor.toNanos());
-  }
 
-  private CompletionStage<ByteString> attempt(byte[] line, String credential, long deadline) {
-    return forward(line, credential, tryTimeout)
-        .handle(
-            (reply, err) -> {
-              if (err == null) {
-                return CompletableFuture.completedFuture(reply);
-              }
-              if (System.nanoTime() - deadline >= 0) {
-                return CompletableFuture.completedFuture(
-                    LocalCommands.rendered(LocalCommands.timeout()));
-              }
-              return attempt(line, credential, deadline);
-            })
-        .thenCompose(stage -> stage);
-  }
+    @Override
+    public CompletionStage<ByteString> route(
+        ClientCommand command, ByteString line, String credential) {
+      long n;
+      synchronized (this) {
+        n = ++last;
+        unanswered.add(n);
+      }
+      byte[] bytes = line.toArray();
+      CompletionStage<ByteString> reply =
+          repeatable(command)
+              ? attempt(n, bytes, credential, System.nanoTime() + retryFor.toNanos())
+              : forward(n, bytes, credential, onceTimeout);
+      return reply.handle(
+          (answer, err) -> {
+            synchronized (this) {
+              unanswered.remove(n);
+            }
+            if (err != null) {
+              role.tell(new CoordinatorRole.GivenUp(origin, n));
+              return LocalCommands.rendered(LocalCommands.timeout());
+            }
+            return answer;
+          });
+    }
 
-  private CompletionStage<ByteString> forward(byte[] line, String credential, Duration timeout) {
-    return AskPattern.<CoordinatorRole.Command, CoordinatorRole.Answer>ask(
-            role, r -> new CoordinatorRole.Forward(line, credential, r), timeout, scheduler)
-        .thenApply(a -> ByteString.fromArray(a.line()));
+    private CompletionStage<ByteString> attempt(
+        long n, byte[] line, String credential, long deadline) {
+      return forward(n, line, credential, tryTimeout)
+          .handle(
+              (reply, err) ->
+                  err == null || System.nanoTime() - deadline >= 0
+                      ? (err == null
+                          ? CompletableFuture.completedFuture(reply)
+                          : CompletableFuture.<ByteString>failedFuture(err))
+                      : attempt(n, line, credential, deadline))
+          .thenCompose(stage -> stage);
+    }
+
+    private CompletionStage<ByteString> forward(
+        long n, byte[] line, String credential, Duration timeout) {
+      long oldest;
+      synchronized (this) {
+        oldest = unanswered.first();
+      }
+      return AskPattern.<CoordinatorRole.Command, CoordinatorRole.Answer>ask(
+              role,
+              r -> new CoordinatorRole.Forward(origin, n, oldest, line, credential, r),
+              timeout,
+              scheduler)
+          .thenApply(a -> ByteString.fromArray(a.line()));
+    }
+
+    @Override
+    public void closed() {
+      role.tell(new CoordinatorRole.Closed(origin));
+    }
   }
 
   /** Whether running {@code command} twice does what running it once does. */

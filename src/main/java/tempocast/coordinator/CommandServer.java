@@ -20,7 +20,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -204,7 +203,7 @@ public final class CommandServer extends SelectorLoop {
     /** What this connection proved with AUTH, by member. */
     final Map<String, String> credentials = new ConcurrentHashMap<>();
 
-    final Map<String, ActorRef<GroupManager.Command>> knownGroups = new ConcurrentHashMap<>();
+    final CommandRoute.Stream commands = route.open();
 
     // The loop's own: framing.
     final LineFramer.Splitter lines = new LineFramer.Splitter(Lines.MAX_LINE_BYTES);
@@ -313,6 +312,7 @@ public final class CommandServer extends SelectorLoop {
         slots.clear();
         unwritten.clear();
       }
+      commands.closed();
       key.cancel();
       try {
         channel.close();
@@ -392,8 +392,7 @@ public final class CommandServer extends SelectorLoop {
       connection.credentials.put(a.member(), Secrets.hash(a.secret()));
       return done(new Reply.Authenticated(a.group(), a.member()));
     }
-    return route.route(
-        cmd, bytes, connection.credentials.get(cmd.member()), connection.knownGroups);
+    return connection.commands.route(cmd, bytes, connection.credentials.get(cmd.member()));
   }
 
   private static CompletionStage<ByteString> done(Reply reply) {

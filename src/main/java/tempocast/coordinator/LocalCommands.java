@@ -3,6 +3,7 @@ package tempocast.coordinator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -47,13 +48,12 @@ public final class LocalCommands implements CommandRoute {
     this.metrics = metrics;
   }
 
+  /** Each connection caches the managers of the groups it sends to. */
   @Override
-  public CompletionStage<ByteString> route(
-      ClientCommand command,
-      ByteString line,
-      String credential,
-      Map<String, ActorRef<GroupManager.Command>> knownGroups) {
-    return run(command, credential, knownGroups).thenApplyAsync(LocalCommands::rendered, IN_PLACE);
+  public Stream open() {
+    Map<String, ActorRef<GroupManager.Command>> knownGroups = new ConcurrentHashMap<>();
+    return (command, line, credential) ->
+        run(command, credential, knownGroups).thenApplyAsync(LocalCommands::rendered, IN_PLACE);
   }
 
   /** The reply as the line that goes back to the client. */

@@ -42,8 +42,80 @@ class CoordinatorRoleTest {
     return CoordinatorConfigFile.load(file);
   }
 
+  /** Command {@code n} of connection {@code origin}, whose oldest unanswered is {@code oldest}. */
+  static CoordinatorRole.Forward line(
+      String origin, long n, long oldest, String text, TestProbe<CoordinatorRole.Answer> probe) {
+    return new CoordinatorRole.Forward(
+        origin, n, oldest, text.getBytes(StandardCharsets.UTF_8), null, probe.getRef());
+  }
+
+  /** A connection's only command. */
   static CoordinatorRole.Forward line(String text, TestProbe<CoordinatorRole.Answer> probe) {
-    return new CoordinatorRole.Forward(text.getBytes(StandardCharsets.UTF_8), null, probe.getRef());
+    return line(java.util.UUID.randomUUID().toString(), 1, 1, text, probe);
+  }
+
+  ActorRef<CoordinatorRole.Command> openRole() throws Exception {
+    InMemoryJournalStore store = new InMemoryJournalStore();
+    return kit.spawn(
+        CoordinatorRole.create(
+            settings(),
+            Metrics.disabled(),
+            () -> new CoordinatorRole.Opened(store, "memory", store.load())));
+  }
+
+  static final String MEMBERS = "OK MEMBERS main 0\n";
+  static final String GROUPS = "OK GROUPS 1 main 0 0 5\n";
+
+  static String next(TestProbe<CoordinatorRole.Answer> probe) {
+    return text(probe.receiveMessage(Duration.ofSeconds(10)));
+  }
+
+  @Test
+  void aLaterCommandWaitsForAnEarlierOneThisHolderHasNotSeen() throws Exception {
+    ActorRef<CoordinatorRole.Command> role = openRole();
+    TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
+    // The old holder died with command 1; command 2 waited in the singleton's buffer and comes
+    // first, command 1 comes when its node sends it again.
+    role.tell(line("c", 2, 1, "GROUPS", probe));
+    probe.expectNoMessage(Duration.ofMillis(300));
+    role.tell(line("c", 1, 1, "MEMBERS main", probe));
+    assertEquals(MEMBERS, next(probe));
+    assertEquals(GROUPS, next(probe));
+    // Later ones run at once again, and a resent one runs again (it may run twice).
+    role.tell(line("c", 3, 3, "GROUPS", probe));
+    assertEquals(GROUPS, next(probe));
+    role.tell(line("c", 3, 3, "MEMBERS main", probe));
+    assertEquals(MEMBERS, next(probe));
+    kit.stop(role);
+  }
+
+  @Test
+  void aCommandGivenUpOnHoldsNoLaterOne() throws Exception {
+    ActorRef<CoordinatorRole.Command> role = openRole();
+    TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
+    role.tell(line("c", 2, 1, "GROUPS", probe));
+    role.tell(line("c", 3, 1, "MEMBERS main", probe));
+    probe.expectNoMessage(Duration.ofMillis(300));
+    role.tell(new CoordinatorRole.GivenUp("c", 1));
+    assertEquals(GROUPS, next(probe));
+    assertEquals(MEMBERS, next(probe));
+    kit.stop(role);
+  }
+
+  @Test
+  void whatWasAnsweredBeforeTheHolderCameIsNotWaitedFor() throws Exception {
+    ActorRef<CoordinatorRole.Command> role = openRole();
+    TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
+    // Commands 1 to 4 were answered by the old holder: 5 is this holder's first and runs.
+    role.tell(line("c", 5, 5, "GROUPS", probe));
+    assertEquals(GROUPS, next(probe));
+    // 7 waits for 6, sent before it and not answered yet (oldest 6).
+    role.tell(line("c", 7, 6, "GROUPS", probe));
+    probe.expectNoMessage(Duration.ofMillis(300));
+    role.tell(line("c", 6, 6, "MEMBERS main", probe));
+    assertEquals(MEMBERS, next(probe));
+    assertEquals(GROUPS, next(probe));
+    kit.stop(role);
   }
 
   static String text(CoordinatorRole.Answer a) {
@@ -68,8 +140,8 @@ class CoordinatorRoleTest {
                   return new CoordinatorRole.Opened(store, "memory", store.load());
                 }));
     TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
-    role.tell(line("CREATE team alice -", probe));
-    role.tell(line("GROUPS", probe));
+    role.tell(line("c", 1, 1, "CREATE team alice -", probe));
+    role.tell(line("c", 2, 1, "GROUPS", probe));
     probe.expectNoMessage(Duration.ofMillis(300));
     loaded.countDown();
     assertEquals(

@@ -48,14 +48,21 @@ class CrossNodeMessagesTest {
   void aForwardedCommandAndItsAnswerCrossWhole() {
     TestProbe<CoordinatorRole.Answer> probe = kit.createTestProbe();
     byte[] line = "MSEND main alice m-1 h\u00e9llo \u0000\u00ff".getBytes(StandardCharsets.UTF_8);
-    var forward = new CoordinatorRole.Forward(line, "c2VjcmV0", probe.getRef());
+    var forward = new CoordinatorRole.Forward("origin-1", 7, 5, line, "c2VjcmV0", probe.getRef());
     var back = (CoordinatorRole.Forward) roundTrip(forward);
     assertArrayEquals(line, back.line());
     assertEquals("c2VjcmV0", back.credential());
     assertEquals(probe.getRef(), back.replyTo());
+    assertEquals(List.of("origin-1", 7L, 5L), List.of(back.origin(), back.n(), back.oldest()));
+    assertEquals(
+        new CoordinatorRole.GivenUp("origin-1", 9),
+        roundTrip(new CoordinatorRole.GivenUp("origin-1", 9)));
+    assertEquals(
+        new CoordinatorRole.Closed("origin-1"), roundTrip(new CoordinatorRole.Closed("origin-1")));
     assertNull(
         ((CoordinatorRole.Forward)
-                roundTrip(new CoordinatorRole.Forward(line, null, probe.getRef())))
+                roundTrip(
+                    new CoordinatorRole.Forward("origin-1", 8, 5, line, null, probe.getRef())))
             .credential());
     byte[] answer = "OK SENT main 1\n".getBytes(StandardCharsets.UTF_8);
     assertArrayEquals(

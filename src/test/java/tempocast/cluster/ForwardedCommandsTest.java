@@ -3,12 +3,13 @@ package tempocast.cluster;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -18,6 +19,7 @@ import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tempocast.coordinator.CommandRoute;
 import tempocast.coordinator.CoordinatorConfigFile;
 import tempocast.coordinator.CoordinatorSettings;
 import tempocast.protocol.ClientCommand;
@@ -50,9 +52,14 @@ class ForwardedCommandsTest {
 
   static CompletableFuture<String> send(ForwardedCommands route, String line, String credential)
       throws Exception {
+    return send(route.open(), line, credential);
+  }
+
+  static CompletableFuture<String> send(
+      CommandRoute.Stream connection, String line, String credential) throws Exception {
     ClientCommand command = CommandCodec.parse(line);
-    return route
-        .route(command, ByteString.fromString(line), credential, new HashMap<>())
+    return connection
+        .route(command, ByteString.fromString(line), credential)
         .thenApply(ByteString::utf8String)
         .toCompletableFuture();
   }
@@ -86,6 +93,7 @@ class ForwardedCommandsTest {
         "ERROR internal the coordinator did not answer in time; the outcome is unknown, retry"
             + " with the same MSGID\n",
         reply.get(10, TimeUnit.SECONDS));
+    role.expectMessageClass(CoordinatorRole.GivenUp.class); // and not sent again
     role.expectNoMessage(Duration.ZERO);
   }
 
@@ -100,7 +108,55 @@ class ForwardedCommandsTest {
         "ERROR internal the coordinator did not answer in time; the outcome is unknown, retry"
             + " with the same MSGID\n",
         reply.get(10, TimeUnit.SECONDS));
+    role.expectMessageClass(CoordinatorRole.GivenUp.class); // and not sent again
     role.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void aConnectionsCommandsCarryTheirNumberAndItsOldestUnanswered() throws Exception {
+    TestProbe<CoordinatorRole.Command> role = kit.createTestProbe();
+    CommandRoute.Stream connection = route(role, Duration.ofSeconds(60)).open();
+    CompletableFuture<String> first = send(connection, "MSEND main alice m-1 one", null);
+    CompletableFuture<String> second = send(connection, "MSEND main alice m-2 two", null);
+    CoordinatorRole.Forward f1 = role.expectMessageClass(CoordinatorRole.Forward.class);
+    CoordinatorRole.Forward f2 = role.expectMessageClass(CoordinatorRole.Forward.class);
+    assertEquals(f1.origin(), f2.origin());
+    assertEquals(List.of(1L, 1L, 2L, 1L), List.of(f1.n(), f1.oldest(), f2.n(), f2.oldest()));
+    f1.replyTo().tell(answer("OK SENT main 1\n"));
+    first.get(10, TimeUnit.SECONDS);
+    time.timePasses(TRY); // the second is sent again: its oldest unanswered is now itself
+    CoordinatorRole.Forward again = role.expectMessageClass(CoordinatorRole.Forward.class);
+    assertEquals(List.of(2L, 2L), List.of(again.n(), again.oldest()));
+    again.replyTo().tell(answer("OK SENT main 2\n"));
+    assertEquals("OK SENT main 2\n", second.get(10, TimeUnit.SECONDS));
+    CoordinatorRole.Forward other =
+        sendAndExpect(route(role, Duration.ofSeconds(60)).open(), role, "GROUPS");
+    assertNotEquals(f1.origin(), other.origin());
+    assertEquals(1L, other.n());
+  }
+
+  @Test
+  void aCommandGivenUpOnIsReportedAndAClosedConnectionToo() throws Exception {
+    TestProbe<CoordinatorRole.Command> role = kit.createTestProbe();
+    CommandRoute.Stream connection = route(role, Duration.ofSeconds(60)).open();
+    CompletableFuture<String> reply = send(connection, "REGISTER main alice 127.0.0.1 4000", null);
+    CoordinatorRole.Forward f = role.expectMessageClass(CoordinatorRole.Forward.class);
+    time.timePasses(Duration.ofSeconds(13));
+    reply.get(10, TimeUnit.SECONDS);
+    assertEquals(
+        new CoordinatorRole.GivenUp(f.origin(), 1),
+        role.expectMessageClass(CoordinatorRole.GivenUp.class));
+    connection.closed();
+    assertEquals(
+        new CoordinatorRole.Closed(f.origin()),
+        role.expectMessageClass(CoordinatorRole.Closed.class));
+  }
+
+  CoordinatorRole.Forward sendAndExpect(
+      CommandRoute.Stream connection, TestProbe<CoordinatorRole.Command> role, String line)
+      throws Exception {
+    send(connection, line, null);
+    return role.expectMessageClass(CoordinatorRole.Forward.class);
   }
 
   static CoordinatorRole.Answer answer(String line) {

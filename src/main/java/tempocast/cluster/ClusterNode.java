@@ -69,11 +69,7 @@ public final class ClusterNode {
                         new CommandServer(
                             settings,
                             new ForwardedCommands(
-                                role,
-                                ctx.getSystem().scheduler(),
-                                settings,
-                                FORWARD_TRY,
-                                FORWARD_RETRY_FOR));
+                                ctx.getSystem(), role, settings, FORWARD_TRY, FORWARD_RETRY_FOR));
                     InetSocketAddress bound;
                     try {
                       bound = commands.bind();

@@ -54,16 +54,16 @@ public final class CoordinatorRole {
    */
   public record Forward(
       String origin, long n, long oldest, byte[] line, String credential, ActorRef<Answer> replyTo)
-      implements Command, CborSerializable {}
+      implements Command, CrossNodeMessage {}
 
   /** The node stopped waiting for command {@code n}'s answer: later ones need not wait for it. */
-  public record GivenUp(String origin, long n) implements Command, CborSerializable {}
+  public record GivenUp(String origin, long n) implements Command, CrossNodeMessage {}
 
   /** The connection closed. */
-  public record Closed(String origin) implements Command, CborSerializable {}
+  public record Closed(String origin) implements Command, CrossNodeMessage {}
 
-  /** The reply line to a {@link Forward}, with its line end. */
-  public record Answer(byte[] line) implements CborSerializable {}
+  /** The reply line to command {@code n} of connection {@code origin}, with its line end. */
+  public record Answer(String origin, long n, byte[] line) implements CrossNodeMessage {}
 
   /** A journal store claimed for this node alone, and what it holds. */
   public record Opened(JournalStore store, String where, JournalStore.Snapshot recovered)
@@ -164,6 +164,7 @@ public final class CoordinatorRole {
                 f.replyTo()
                     .tell(
                         answer(
+                            f,
                             new Reply.Error(
                                 Reply.ErrorCode.INTERNAL,
                                 "the coordinator is taking over the journal; retry in a moment")));
@@ -313,7 +314,7 @@ public final class CoordinatorRole {
     try {
       command = CommandCodec.parse(Lines.decode(ByteString.fromArray(f.line())));
     } catch (ProtocolException e) {
-      f.replyTo().tell(answer(new Reply.Error(Reply.ErrorCode.of(e.code()), e.getMessage())));
+      f.replyTo().tell(answer(f, new Reply.Error(Reply.ErrorCode.of(e.code()), e.getMessage())));
       return;
     }
     // A fresh cache per command: a group removed meanwhile must not answer from a stale manager.
@@ -324,6 +325,7 @@ public final class CoordinatorRole {
                 f.replyTo()
                     .tell(
                         answer(
+                            f,
                             err == null
                                 ? reply
                                 : new Reply.Error(
@@ -331,7 +333,7 @@ public final class CoordinatorRole {
                                     "the coordinator failed on this command; retry it"))));
   }
 
-  private static Answer answer(Reply reply) {
-    return new Answer(LocalCommands.rendered(reply).toArray());
+  private static Answer answer(Forward f, Reply reply) {
+    return new Answer(f.origin(), f.n(), LocalCommands.rendered(reply).toArray());
   }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What crosses between nodes goes through the serializer that {@code tempocast/cluster.conf} binds
- * (Jackson, CBOR) and comes back whole: a command line with any bytes, its credential (or none),
- * and where to answer.
+ * and comes back whole: a command line with any bytes, its credential (or none), and where to
+ * answer.
  */
 class CrossNodeMessagesTest {
   static final ActorTestKit kit =
@@ -35,9 +35,7 @@ class CrossNodeMessagesTest {
   static Object roundTrip(Object message) {
     Serialization serialization = SerializationExtension.get(Adapter.toClassic(kit.system()));
     var serializer = serialization.findSerializerFor(message);
-    assertEquals(
-        "org.apache.pekko.serialization.jackson.JacksonCborSerializer",
-        serializer.getClass().getName());
+    assertEquals(CrossNodeSerializer.class.getName(), serializer.getClass().getName());
     byte[] bytes = serialization.serialize(message).get();
     return serialization
         .deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message))
@@ -65,7 +63,9 @@ class CrossNodeMessagesTest {
                     new CoordinatorRole.Forward("origin-1", 8, 5, line, null, probe.getRef())))
             .credential());
     byte[] answer = "OK SENT main 1\n".getBytes(StandardCharsets.UTF_8);
-    assertArrayEquals(
-        answer, ((CoordinatorRole.Answer) roundTrip(new CoordinatorRole.Answer(answer))).line());
+    var back2 =
+        (CoordinatorRole.Answer) roundTrip(new CoordinatorRole.Answer("origin-1", 7, answer));
+    assertArrayEquals(answer, back2.line());
+    assertEquals(List.of("origin-1", 7L), List.of(back2.origin(), back2.n()));
   }
 }

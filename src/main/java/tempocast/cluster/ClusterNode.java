@@ -6,15 +6,23 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SelfUp;
 import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.cluster.typed.Subscribe;
 import tempocast.Failures;
+import tempocast.coordinator.CommandRoute;
 import tempocast.coordinator.CommandServer;
 import tempocast.coordinator.CoordinatorSettings;
 import tempocast.metrics.Metrics;
@@ -49,6 +57,37 @@ public final class ClusterNode {
         .withFallback(ConfigFactory.load());
   }
 
+  /** The line a node prints once the cluster has taken it in (status Up). */
+  public static final String UP_LINE = "this node is up in the cluster: ";
+
+  /**
+   * Says once that this node is up in the cluster, with how many are: only then does it count for
+   * the split-brain resolver's majority (a node still joining does not), so an operator who
+   * restarts nodes one at a time waits for this line before touching the next.
+   */
+  private static Behavior<SelfUp> announceUp() {
+    return Behaviors.setup(
+        ctx -> {
+          Cluster.get(ctx.getSystem())
+              .subscriptions()
+              .tell(Subscribe.create(ctx.getSelf(), SelfUp.class));
+          return Behaviors.receive(SelfUp.class)
+              .onMessage(
+                  SelfUp.class,
+                  up -> {
+                    long nodes =
+                        StreamSupport.stream(
+                                up.currentClusterState().getMembers().spliterator(), false)
+                            .filter(m -> m.status().equals(MemberStatus.up()))
+                            .count();
+                    System.out.println(UP_LINE + nodes + (nodes == 1 ? " node" : " nodes") + " up");
+                    System.out.flush();
+                    return Behaviors.stopped();
+                  })
+              .build();
+        });
+  }
+
   /** Runs the node in the foreground; returns the process exit status. */
   public static int run(CoordinatorSettings settings) {
     ClusterSettings cluster = settings.cluster();
@@ -59,17 +98,12 @@ public final class ClusterNode {
           ActorSystem.create(
               Behaviors.setup(
                   ctx -> {
-                    ActorRef<CoordinatorRole.Command> role =
-                        ClusterSingleton.get(ctx.getSystem())
-                            .init(
-                                SingletonActor.of(
-                                    CoordinatorRole.create(settings, Metrics.disabled()),
-                                    "coordinator"));
+                    // The role may start here only once this node listens: a node that cannot
+                    // must stop without having touched the journal. A connection accepted in
+                    // between waits the moment it takes.
+                    CompletableFuture<CommandRoute> forwarding = new CompletableFuture<>();
                     CommandServer commands =
-                        new CommandServer(
-                            settings,
-                            new ForwardedCommands(
-                                ctx.getSystem(), role, settings, FORWARD_TRY, FORWARD_RETRY_FOR));
+                        new CommandServer(settings, () -> forwarding.join().open());
                     InetSocketAddress bound;
                     try {
                       bound = commands.bind();
@@ -85,6 +119,15 @@ public final class ClusterNode {
                       ctx.getSystem().terminate();
                       return Behaviors.empty();
                     }
+                    ActorRef<CoordinatorRole.Command> role =
+                        ClusterSingleton.get(ctx.getSystem())
+                            .init(
+                                SingletonActor.of(
+                                    CoordinatorRole.create(settings, Metrics.disabled()),
+                                    "coordinator"));
+                    forwarding.complete(
+                        new ForwardedCommands(
+                            ctx.getSystem(), role, settings, FORWARD_TRY, FORWARD_RETRY_FOR));
                     System.out.println(
                         "tempocast coordinator listening on "
                             + settings.bind()
@@ -103,6 +146,7 @@ public final class ClusterNode {
                             + ")");
                     System.out.flush();
                     commands.closeOnShutdown(ctx.getSystem());
+                    ctx.spawn(announceUp(), "announce-up");
                     return Behaviors.empty();
                   }),
               SYSTEM,

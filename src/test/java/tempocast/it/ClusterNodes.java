@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import tempocast.cluster.ClusterNode;
 import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Proc;
 import tempocast.journal.PostgresServer;
@@ -95,8 +96,8 @@ final class ClusterNodes {
 
   /**
    * Starts every node at once (the first seed node forms the cluster, the others join it), waits
-   * for each one's "listening on" line, then for one of them to hold the coordinator role; returns
-   * that one's index.
+   * for each one's "listening on" and "up" lines, then for one of them to hold the coordinator
+   * role; returns that one's index.
    */
   int startAll() {
     List<Proc> started = new ArrayList<>();
@@ -116,12 +117,21 @@ final class ClusterNodes {
     return fx.start("node" + (i + 1), "coordinator", files[i].toString());
   }
 
+  /**
+   * Waits for the node's "listening on" line, then for its "up in the cluster" line: a node still
+   * joining does not count for the split-brain resolver's majority, so killing another before this
+   * one is up can leave two equal halves, and the wrong one goes.
+   */
   private Coordinator listening(int i, Proc p) {
     String line =
         p.nextLine(
             ProcessFixture.STARTUP_TIMEOUT,
             l -> l.contains("listening on"),
             "node" + (i + 1) + "'s 'listening on' line");
+    ProcessFixture.await(
+        REJOIN_TIMEOUT,
+        "node" + (i + 1) + "'s '" + ClusterNode.UP_LINE + "...' line",
+        () -> p.stdoutLines().stream().anyMatch(l -> l.startsWith(ClusterNode.UP_LINE)));
     return new Coordinator(p, files[i], commandPorts[i], line);
   }
 

@@ -12,14 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.LoadSender.Target;
 import tempocast.it.ProcessFixture.LogEntry;
 import tempocast.it.ProcessFixture.Participant;
-import tempocast.journal.PostgresServer;
 
 /**
  * A cluster of three nodes keeps every promise while its nodes are killed one at a time under load:
@@ -35,26 +32,12 @@ import tempocast.journal.PostgresServer;
  * while the role moves.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ClusterFailoverIT extends ItBase {
-  static PostgresServer pg;
-
+class ClusterFailoverIT extends PostgresItBase {
   /** A command waits out a failover: sent again by the node and by the participant (60 s). */
   static final Duration REPLY_TIMEOUT = Duration.ofSeconds(90);
 
   /** OKs every sender gets before the first kill and between a node's return and the next. */
   static final int PROGRESS = 20;
-
-  @BeforeAll
-  static void startPostgres() {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Test
   void killingEachNodeInTurnUnderLoadLosesAndRepeatsNothing() throws Exception {

@@ -8,14 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.LoadSender.Target;
 import tempocast.it.ProcessFixture.LogEntry;
 import tempocast.it.ProcessFixture.Participant;
-import tempocast.journal.PostgresServer;
 
 /**
  * The cluster's PostgreSQL stopped and started again under load, the nodes left alone: while it is
@@ -24,9 +21,7 @@ import tempocast.journal.PostgresServer;
  * and reaches every log owed it. The accounting is {@link LogChecker}'s, per group and inbox.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ClusterPostgresRestartIT extends ItBase {
-  static PostgresServer pg;
-
+class ClusterPostgresRestartIT extends PostgresItBase {
   static final Duration REPLY_TIMEOUT = Duration.ofSeconds(90);
 
   /**
@@ -40,18 +35,6 @@ class ClusterPostgresRestartIT extends ItBase {
 
   /** How long the cluster may take to serve again once PostgreSQL is back. */
   static final Duration BACK_TIMEOUT = Duration.ofSeconds(60);
-
-  @BeforeAll
-  static void startPostgres() {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Test
   void postgresStoppedAndStartedAgainUnderLoadLosesNothingAndServingResumes() throws Exception {

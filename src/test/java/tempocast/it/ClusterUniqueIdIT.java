@@ -7,12 +7,9 @@ import static tempocast.it.ProcessFixture.texts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.ProcessFixture.Participant;
-import tempocast.journal.PostgresServer;
 
 /**
  * IDs are unique across the cluster: two participants with the same ID, each talking to another
@@ -21,21 +18,7 @@ import tempocast.journal.PostgresServer;
  * rounds (the winner deregisters after each), the two writes in turn in either order.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
-class ClusterUniqueIdIT extends ItBase {
-  static PostgresServer pg;
-
-  @BeforeAll
-  static void startPostgres() {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
-
+class ClusterUniqueIdIT extends PostgresItBase {
   @Test
   void twoRegistrationsOfOneIdThroughTwoNodesAtOnceGiveOneOk() throws Exception {
     pg.createDatabase("unique_id");

@@ -18,13 +18,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import tempocast.it.ProcessFixture.Coordinator;
 import tempocast.it.ProcessFixture.Participant;
-import tempocast.journal.PostgresServer;
 
 /**
  * A coordinator with {@code store = jdbc:postgresql://...}: its journal is in PostgreSQL (a private
@@ -32,24 +29,11 @@ import tempocast.journal.PostgresServer;
  * stops it with one line.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class PostgresStoreIT extends ItBase {
-  static PostgresServer pg;
+class PostgresStoreIT extends PostgresItBase {
   static final AtomicInteger databases = new AtomicInteger();
 
   /** Commands right after the restart may meet a participant whose old connection is dead. */
   private static final int ATTEMPTS = 10;
-
-  @BeforeAll
-  static void startPostgres() {
-    pg = PostgresServer.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   static String freshDatabase() {
     String name = "it_" + databases.incrementAndGet();

@@ -106,22 +106,7 @@ public final class CoordinatorMain {
                               System.out.println(pair.first());
                             }
                             java.net.InetSocketAddress bound = pair.second();
-                            System.out.println(
-                                "tempocast coordinator listening on "
-                                    + settings.bind()
-                                    + ":"
-                                    + bound.getPort()
-                                    + " (td "
-                                    + settings.tdText()
-                                    + " s, data "
-                                    + data
-                                    + ", fsync "
-                                    // PostgreSQL acknowledges only what it has committed,
-                                    // durably, whatever fsync says
-                                    + (settings.fsync() || settings.postgresStore()
-                                        ? "always"
-                                        : "never")
-                                    + ")");
+                            System.out.println(settings.listeningLine(bound.getPort(), data, ""));
                             System.out.flush();
                             commands.closeOnShutdown(ctx.getSystem());
                           });

@@ -129,21 +129,15 @@ public final class ClusterNode {
                         new ForwardedCommands(
                             ctx.getSystem(), role, settings, FORWARD_TRY, FORWARD_RETRY_FOR));
                     System.out.println(
-                        "tempocast coordinator listening on "
-                            + settings.bind()
-                            + ":"
-                            + bound.getPort()
-                            + " (td "
-                            + settings.tdText()
-                            + " s, data "
-                            + settings.store().replaceFirst("^jdbc:", "").replaceFirst("\\?.*", "")
-                            + ", fsync always, cluster node "
-                            + cluster.node()
-                            + ", seed nodes "
-                            + cluster.seedNodes().stream()
-                                .map(ClusterSettings.Address::toString)
-                                .collect(Collectors.joining(" "))
-                            + ")");
+                        settings.listeningLine(
+                            bound.getPort(),
+                            settings.store().replaceFirst("^jdbc:", "").replaceFirst("\\?.*", ""),
+                            ", cluster node "
+                                + cluster.node()
+                                + ", seed nodes "
+                                + cluster.seedNodes().stream()
+                                    .map(ClusterSettings.Address::toString)
+                                    .collect(Collectors.joining(" "))));
                     System.out.flush();
                     commands.closeOnShutdown(ctx.getSystem());
                     ctx.spawn(announceUp(), "announce-up");

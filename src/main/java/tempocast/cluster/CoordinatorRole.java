@@ -173,22 +173,8 @@ public final class CoordinatorRole {
               }
               return Behaviors.same();
             })
-        .onMessage(
-            GivenUp.class,
-            g -> {
-              if (!stash.isFull()) {
-                stash.stash(g);
-              }
-              return Behaviors.same();
-            })
-        .onMessage(
-            Closed.class,
-            c -> {
-              if (!stash.isFull()) {
-                stash.stash(c);
-              }
-              return Behaviors.same();
-            })
+        .onMessage(GivenUp.class, g -> held(stash, g))
+        .onMessage(Closed.class, c -> held(stash, c))
         .onMessage(
             OpenFailed.class,
             failed -> {
@@ -223,6 +209,14 @@ public final class CoordinatorRole {
               return stash.unstashAll(holding(core, commands));
             })
         .build();
+  }
+
+  /** A connection's news while the journal loads: kept for after, as far as there is room. */
+  private static Behavior<Command> held(StashBuffer<Command> stash, Command news) {
+    if (!stash.isFull()) {
+      stash.stash(news);
+    }
+    return Behaviors.same();
   }
 
   private static Behavior<Command> holding(CoordinatorCore core, LocalCommands commands) {

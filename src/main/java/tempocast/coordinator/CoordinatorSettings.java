@@ -90,6 +90,27 @@ public record CoordinatorSettings(
     return httpPort > 0;
   }
 
+  /**
+   * The line a coordinator prints once it listens on {@code port}, holding its journal in {@code
+   * data}; {@code more}: what follows fsync inside the brackets (a cluster node's place), or "".
+   * Users and tests wait for it: one place writes it.
+   */
+  public String listeningLine(int port, String data, String more) {
+    return "tempocast coordinator listening on "
+        + bind
+        + ":"
+        + port
+        + " (td "
+        + tdText()
+        + " s, data "
+        + data
+        + ", fsync "
+        // PostgreSQL acknowledges only what it has committed, durably, whatever fsync says
+        + (fsync || postgresStore() ? "always" : "never")
+        + more
+        + ")";
+  }
+
   public String tdText() {
     double seconds = td.toMillis() / 1000.0;
     return seconds == Math.rint(seconds) ? String.valueOf((long) seconds) : String.valueOf(seconds);
